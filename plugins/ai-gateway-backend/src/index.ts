@@ -1,0 +1,1 @@
+export { aiGatewayPlugin as default } from './plugin';

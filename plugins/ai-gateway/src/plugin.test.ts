@@ -1,0 +1,7 @@
+import { aiGatewayPlugin } from './plugin';
+
+describe('ai-gateway', () => {
+  it('should export plugin', () => {
+    expect(aiGatewayPlugin).toBeDefined();
+  });
+});
