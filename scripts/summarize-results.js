@@ -36,11 +36,17 @@ if (e2eRan === 'yes') {
     totals.passed += expected + flaky;
     totals.failed += unexpected;
     totals.skipped += skipped;
-    console.log(`e2e: ${expected + flaky} passed, ${unexpected} failed, ${skipped} skipped`);
+    console.log(
+      `e2e: ${
+        expected + flaky
+      } passed, ${unexpected} failed, ${skipped} skipped`,
+    );
   } else {
     console.log('e2e: no report (the run did not finish)');
     totals.failed += 1;
   }
 }
 
-console.log(`summary: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+console.log(
+  `summary: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`,
+);

@@ -14,10 +14,14 @@ test('a guest signs in and finds this project in the catalog', async ({
   await nav.getByRole('link', { name: 'Catalog', exact: true }).click();
 
   // The catalog lists Components by default; this project describes itself as one.
-  const projectLink = page.getByRole('link', { name: 'Kagenti AI Gateway plugins' });
+  const projectLink = page.getByRole('link', {
+    name: 'Kagenti AI Gateway plugins',
+  });
   await expect(projectLink).toBeVisible();
   await projectLink.click();
 
-  await expect(page).toHaveURL(/\/catalog\/default\/component\/kagenti-ai-gateway/);
+  await expect(page).toHaveURL(
+    /\/catalog\/default\/component\/kagenti-ai-gateway/,
+  );
   await expect(page.getByText('govern how AI agents').first()).toBeVisible();
 });

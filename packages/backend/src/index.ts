@@ -70,6 +70,10 @@ backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
 backend.add(import('@kagenti/backstage-plugin-ai-gateway-backend'));
-backend.add(import('@kagenti/backstage-plugin-catalog-backend-module-ai-gateway'));
-backend.add(import('@kagenti/backstage-plugin-scaffolder-backend-module-ai-gateway'));
+backend.add(
+  import('@kagenti/backstage-plugin-catalog-backend-module-ai-gateway'),
+);
+backend.add(
+  import('@kagenti/backstage-plugin-scaffolder-backend-module-ai-gateway'),
+);
 backend.start();
