@@ -1,3 +1,4 @@
-import { createRouteRef } from '@backstage/frontend-plugin-api';
+import { createRouteRef } from '@backstage/core-plugin-api';
 
-export const rootRouteRef = createRouteRef();
+/** The AI Gateway page. The `/alpha` plugin uses the converted same ref. */
+export const rootRouteRef = createRouteRef({ id: 'ai-gateway' });

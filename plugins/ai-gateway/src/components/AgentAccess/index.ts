@@ -1,0 +1,3 @@
+export { AgentAccessContent } from './AgentAccessContent';
+export { AgentAccessView } from './AgentAccessView';
+export { ModelAccessCard } from './ModelAccessCard';

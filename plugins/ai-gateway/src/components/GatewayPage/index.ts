@@ -1,0 +1,2 @@
+export { AiGatewayPage } from './AiGatewayPage';
+export { GatewaysOverview, GatewaysView } from './GatewaysOverview';

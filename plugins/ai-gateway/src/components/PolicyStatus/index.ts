@@ -1,0 +1,1 @@
+export { PolicyContent, PolicyStatusView } from './PolicyContent';

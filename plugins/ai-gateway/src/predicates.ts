@@ -1,0 +1,33 @@
+import type { Entity } from '@backstage/catalog-model';
+import { ACCESS_POLICY_KIND, ROUTING_POLICY_KIND } from './constants';
+
+const sameKind = (entity: Entity, kind: string) =>
+  entity.kind.toLocaleLowerCase('en-US') === kind.toLocaleLowerCase('en-US');
+
+/**
+ * True for a Kagenti agent: a `Component` whose `spec.type` is `agent`.
+ *
+ * @public
+ */
+export function isAgentEntity(entity: Entity): boolean {
+  return sameKind(entity, 'Component') && entity.spec?.type === 'agent';
+}
+
+/** @public */
+export function isAIRoutingPolicyEntity(entity: Entity): boolean {
+  return sameKind(entity, ROUTING_POLICY_KIND);
+}
+
+/** @public */
+export function isAIAccessPolicyEntity(entity: Entity): boolean {
+  return sameKind(entity, ACCESS_POLICY_KIND);
+}
+
+/**
+ * True for either AI Gateway policy kind.
+ *
+ * @public
+ */
+export function isAIPolicyEntity(entity: Entity): boolean {
+  return isAIRoutingPolicyEntity(entity) || isAIAccessPolicyEntity(entity);
+}
