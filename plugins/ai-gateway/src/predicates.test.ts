@@ -1,0 +1,32 @@
+import {
+  isAgentEntity,
+  isAIAccessPolicyEntity,
+  isAIPolicyEntity,
+  isAIRoutingPolicyEntity,
+} from './predicates';
+import {
+  accessPolicyEntity,
+  agentEntity,
+  routingPolicyEntity,
+  serviceEntity,
+} from './testUtils/fixtures';
+
+describe('predicates', () => {
+  it('recognises agents: Component of type agent only', () => {
+    expect(isAgentEntity(agentEntity)).toBe(true);
+    expect(isAgentEntity(serviceEntity)).toBe(false);
+    expect(isAgentEntity({ ...agentEntity, kind: 'Resource' })).toBe(false);
+    expect(isAgentEntity({ ...agentEntity, kind: 'component' })).toBe(true);
+    expect(isAgentEntity({ ...agentEntity, spec: undefined })).toBe(false);
+  });
+
+  it('recognises the two policy kinds', () => {
+    expect(isAIRoutingPolicyEntity(routingPolicyEntity)).toBe(true);
+    expect(isAIRoutingPolicyEntity(accessPolicyEntity)).toBe(false);
+    expect(isAIAccessPolicyEntity(accessPolicyEntity)).toBe(true);
+    expect(isAIAccessPolicyEntity(routingPolicyEntity)).toBe(false);
+    expect(isAIPolicyEntity(routingPolicyEntity)).toBe(true);
+    expect(isAIPolicyEntity(accessPolicyEntity)).toBe(true);
+    expect(isAIPolicyEntity(agentEntity)).toBe(false);
+  });
+});
