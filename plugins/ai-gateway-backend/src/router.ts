@@ -1,50 +1,254 @@
-import { HttpAuthService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
-import { z } from 'zod/v3';
+import {
+  AuthService,
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  ACCESS_POLICY_KIND,
+  ROUTING_POLICY_KIND,
+  ApiGatewaySummary,
+  ApiReconcileResult,
+  aiGatewayPolicyApplyPermission,
+} from '@kagenti/backstage-plugin-ai-gateway-common';
 import express from 'express';
 import Router from 'express-promise-router';
-import { todoListServiceRef } from './services/TodoListService';
+import { Reconciler } from './services/Reconciler';
+import {
+  agentAccess,
+  gatewaySummary,
+  policyStatus,
+} from './services/access';
+import { redact } from './services/redact';
 
-export async function createRouter({
-  httpAuth,
-  todoList,
-}: {
+const POLICY_KINDS: Record<string, string> = {
+  airoutingpolicy: ROUTING_POLICY_KIND,
+  aiaccesspolicy: ACCESS_POLICY_KIND,
+};
+
+export interface RouterOptions {
   httpAuth: HttpAuthService;
-  todoList: typeof todoListServiceRef.T;
-}): Promise<express.Router> {
+  auth: AuthService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  reconciler: Reconciler;
+  localClusters: Set<string>;
+}
+
+/** The REST API under `/api/ai-gateway` (types in `-common`'s api/types.ts). */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { httpAuth, permissions, catalog, reconciler, localClusters } = options;
   const router = Router();
   router.use(express.json());
+  const index = reconciler.index;
+  const settings = reconciler.settings;
 
-  // TEMPLATE NOTE:
-  // Zod is a powerful library for data validation and recommended in particular
-  // for user-defined schemas. In this case we use it for input validation too.
-  //
-  // If you want to define a schema for your API we recommend using Backstage's
-  // OpenAPI tooling: https://backstage.io/docs/next/openapi/01-getting-started
-  const todoSchema = z.object({
-    title: z.string(),
-    entityRef: z.string().optional(),
-  });
+  const credentialsOf = (req: express.Request) =>
+    httpAuth.credentials(req, { allow: ['user', 'service'] });
 
-  router.post('/todos', async (req, res) => {
-    const parsed = todoSchema.safeParse(req.body);
-    if (!parsed.success) {
-      throw new InputError(parsed.error.toString());
+  /** Reads an entity as the caller: what the caller may not read does not exist for them. */
+  async function readEntity(
+    kind: string,
+    namespace: string,
+    name: string,
+    credentials: BackstageCredentials,
+  ): Promise<Entity> {
+    const entity = await catalog.getEntityByRef(
+      { kind, namespace, name },
+      { credentials },
+    );
+    if (!entity) {
+      throw new NotFoundError(`${kind}:${namespace}/${name} not found`);
     }
+    return entity;
+  }
 
-    const result = await todoList.createTodo(parsed.data, {
-      credentials: await httpAuth.credentials(req, { allow: ['user'] }),
+  async function policyEntity(req: express.Request, credentials: BackstageCredentials) {
+    const kind = POLICY_KINDS[req.params.kind.toLowerCase()];
+    if (!kind) {
+      throw new InputError(
+        `unknown policy kind '${req.params.kind}', expected airoutingpolicy or aiaccesspolicy`,
+      );
+    }
+    return readEntity(kind, req.params.namespace, req.params.name, credentials);
+  }
+
+  async function requireApply(entity: Entity, credentials: BackstageCredentials) {
+    const [decision] = await permissions.authorize(
+      [
+        {
+          permission: aiGatewayPolicyApplyPermission,
+          resourceRef: stringifyEntityRef(entity),
+        },
+      ],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `not allowed to apply ${stringifyEntityRef(entity)} (${aiGatewayPolicyApplyPermission.name})`,
+      );
+    }
+  }
+
+  router.get('/health', (_req, res) => {
+    const last = index.lastPass;
+    res.json({
+      status: 'ok',
+      mode: settings.mode,
+      lastPass: last
+        ? {
+            startedAt: last.startedAt,
+            durationMs: last.durationMs,
+            policies: last.policies,
+            clusters: last.clusters.map(c => ({
+              cluster: c.cluster,
+              ok: c.ok,
+              ...(c.error ? { error: redact(c.error) } : {}),
+            })),
+          }
+        : null,
     });
-
-    res.status(201).json(result);
   });
 
-  router.get('/todos', async (_req, res) => {
-    res.json(await todoList.listTodos());
+  router.get('/agents/:namespace/:name/access', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    const agent = await readEntity(
+      'component',
+      req.params.namespace,
+      req.params.name,
+      credentials,
+    );
+    res.json(
+      agentAccess(agent, index, {
+        defaultCluster: settings.defaultCluster,
+        localClusters,
+      }),
+    );
   });
 
-  router.get('/todos/:id', async (req, res) => {
-    res.json(await todoList.getTodo({ id: req.params.id }));
+  router.get('/policies/:namespace/:kind/:name', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    const entity = await policyEntity(req, credentials);
+    const ref = stringifyEntityRef(entity);
+    let record = index.getPolicy(ref);
+    if (!record) {
+      // Not reconciled yet (new entity): describe what is asked for.
+      const d = reconciler.toDesired(entity);
+      if (!d.ok) {
+        record = {
+          entityRef: ref,
+          entity,
+          cluster: '',
+          kind: entity.kind as 'AIRoutingPolicy',
+          name: entity.metadata.name,
+          namespace: '',
+          resource: { apiVersion: entity.apiVersion, kind: entity.kind, metadata: { name: entity.metadata.name } },
+          objects: [],
+          reachable: true,
+          problems: d.problems,
+          updatedAt: new Date().toISOString(),
+        };
+      } else {
+        record = {
+          entityRef: ref,
+          entity,
+          cluster: d.value.cluster,
+          kind: d.value.resource.kind as 'AIRoutingPolicy',
+          name: d.value.resource.metadata.name,
+          namespace: d.value.resource.metadata.namespace ?? '',
+          resource: d.value.resource,
+          objects: [],
+          reachable: index.cluster(d.value.cluster)?.reachable ?? false,
+          error: 'not reconciled yet',
+          updatedAt: new Date().toISOString(),
+        };
+      }
+    }
+    const body = policyStatus({ ...record, entity }, localClusters.has(record.cluster));
+    if (body.error) body.error = redact(body.error);
+    res.json(body);
+  });
+
+  router.get('/gateways', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    // Only policies the caller may read in the catalog are listed.
+    const { items } = await catalog.getEntities(
+      {
+        filter: [{ kind: ROUTING_POLICY_KIND }, { kind: ACCESS_POLICY_KIND }],
+        fields: ['kind', 'metadata.namespace', 'metadata.name'],
+      },
+      { credentials },
+    );
+    const visible = new Set(items.map(e => stringifyEntityRef(e)));
+    const out: ApiGatewaySummary[] = [];
+    for (const key of index.gatewayKeys()) {
+      const [cluster, namespace, name] = key.split('|');
+      const policies = index
+        .policiesOnGateway(cluster, namespace, name)
+        .filter(p => visible.has(p.entityRef));
+      if (policies.length === 0) continue;
+      const summary = gatewaySummary({
+        cluster,
+        namespace,
+        name,
+        local: localClusters.has(cluster),
+        state: index.cluster(cluster),
+        policies,
+      });
+      if (summary.error) summary.error = redact(summary.error);
+      out.push(summary);
+    }
+    res.json({ items: out });
+  });
+
+  router.post('/policies/:namespace/:kind/:name/dry-run', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    const entity = await policyEntity(req, credentials);
+    await requireApply(entity, credentials);
+    let result;
+    try {
+      result = await reconciler.dryRun(entity);
+    } catch (e) {
+      throw new InputError(redact((e as Error).message));
+    }
+    res.json(result);
+  });
+
+  router.post('/policies/:namespace/:kind/:name/reconcile', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    const entity = await policyEntity(req, credentials);
+    await requireApply(entity, credentials);
+    let outcome;
+    try {
+      outcome = await reconciler.reconcileOne(entity);
+    } catch (e) {
+      throw new InputError(redact((e as Error).message));
+    }
+    const { report, record } = outcome;
+    if (!report.ok) {
+      res.status(503).json({
+        error: {
+          name: 'ServiceUnavailableError',
+          message: redact(`cluster ${report.cluster} not reachable: ${report.error}`),
+        },
+      });
+      return;
+    }
+    const result: ApiReconcileResult = {
+      applied: report.applied,
+      pruned: report.pruned,
+      unchanged: report.unchanged,
+      conditions: record
+        ? policyStatus(record, localClusters.has(record.cluster)).conditions
+        : [],
+    };
+    res.json(result);
   });
 
   return router;

@@ -1,0 +1,877 @@
+import {
+  AuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  ACCESS_POLICY_KIND,
+  AI_GATEWAY_API_VERSION,
+  LABELS,
+  ROUTING_POLICY_KIND,
+  ApiDryRunResult,
+  entityToResource,
+  validatePolicyEntity,
+} from '@kagenti/backstage-plugin-ai-gateway-common';
+import {
+  KubeClient,
+  KubeObject,
+  diffObject,
+  isNotFound,
+  isOwnedBy,
+  objectKey,
+} from '@kagenti/backstage-plugin-ai-gateway-node';
+import { Engine, ObservedCluster, RenderOutcome } from './engine';
+import { PolicyIndex, PolicyRecord, RenderedObjectState } from './PolicyIndex';
+import { AiGatewaySettings } from './settings';
+import { redactObject } from './redact';
+
+const POLICY_KINDS = [ROUTING_POLICY_KIND, ACCESS_POLICY_KIND];
+const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
+
+/** One policy entity as the catalog states it, converted to its resource. */
+export interface DesiredPolicy {
+  entity: Entity;
+  entityRef: string;
+  cluster: string;
+  resource: KubeObject;
+}
+
+export interface ClusterPassReport {
+  cluster: string;
+  ok: boolean;
+  error?: string;
+  applied: number;
+  unchanged: number;
+  pruned: number;
+  deleted: number;
+  statusWrites: number;
+  requests: number;
+  writes: number;
+}
+
+export interface PassReport {
+  startedAt: string;
+  durationMs: number;
+  policies: number;
+  invalid: number;
+  clusters: ClusterPassReport[];
+}
+
+function stripStatus(o: KubeObject): KubeObject {
+  const { status: _s, ...rest } = o;
+  return rest as KubeObject;
+}
+
+function policyKey(kind: string, namespace: string, name: string) {
+  return `${kind}/${namespace}/${name}`;
+}
+
+/** Errors as text, without anything that could be a request body. */
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Conditions compared without lastTransitionTime (it changes only when status changes). */
+function sameStatus(a: unknown, b: unknown): boolean {
+  const norm = (s: any) =>
+    JSON.stringify(s ?? {}, (k, v) =>
+      k === 'lastTransitionTime' || k === 'observedAt' ? undefined : v,
+    );
+  return norm(a) === norm(b);
+}
+
+/** Keeps lastTransitionTime of conditions whose status did not change. */
+function carryTransitionTimes(next: any, previous: any) {
+  const prev = new Map<string, any>(
+    (previous?.conditions ?? []).map((c: any) => [c.type, c]),
+  );
+  for (const c of next?.conditions ?? []) {
+    const p = prev.get(c.type);
+    if (p && p.status === c.status && p.lastTransitionTime) {
+      c.lastTransitionTime = p.lastTransitionTime;
+    }
+  }
+  return next;
+}
+
+/**
+ * Reconciles the catalog's policy entities into their clusters: applies the policy resources,
+ * and in embedded mode renders, applies only what differs from the live state, prunes objects no
+ * longer wanted and writes status. Each cluster is handled on its own, so an unreachable cluster
+ * or a broken policy never blocks the others. Results land in the in-memory index the REST API
+ * answers from.
+ */
+export class Reconciler {
+  readonly index = new PolicyIndex();
+  private running: Promise<PassReport> | undefined;
+  /** Trust bundle ConfigMaps (`namespace/name`) referenced per cluster, from the last pass. */
+  private readonly bundles = new Map<string, Set<string>>();
+  /** Called after each full pass with the namespaces holding referenced bundles, per cluster. */
+  onBundles?: (namespaces: Map<string, Set<string>>) => void;
+  private rerun = false;
+
+  constructor(
+    private readonly deps: {
+      auth: AuthService;
+      catalog: CatalogService;
+      logger: LoggerService;
+      settings: AiGatewaySettings;
+      clients: Map<string, KubeClient>;
+      engine: Engine;
+    },
+  ) {}
+
+  get settings() {
+    return this.deps.settings;
+  }
+
+  client(cluster: string): KubeClient | undefined {
+    return this.deps.clients.get(cluster);
+  }
+
+  /** The policy entities of the catalog, read with the plugin's own credentials. */
+  async readCatalog(): Promise<Entity[]> {
+    const credentials = await this.deps.auth.getOwnServiceCredentials();
+    const { items } = await this.deps.catalog.getEntities(
+      { filter: POLICY_KINDS.map(kind => ({ kind })) },
+      { credentials },
+    );
+    return items;
+  }
+
+  /** uid and etag of every policy entity: changes when any policy is added, edited or removed. */
+  async readCatalogFingerprint(): Promise<string> {
+    const credentials = await this.deps.auth.getOwnServiceCredentials();
+    const { items } = await this.deps.catalog.getEntities(
+      {
+        filter: POLICY_KINDS.map(kind => ({ kind })),
+        fields: ['metadata.uid', 'metadata.etag'],
+      },
+      { credentials },
+    );
+    return items
+      .map(e => `${e.metadata.uid}:${e.metadata.etag}`)
+      .sort()
+      .join('\n');
+  }
+
+  isBundleReferenced(cluster: string, ref: string): boolean {
+    return this.bundles.get(cluster)?.has(ref) ?? false;
+  }
+
+  /** An entity as a resource with this instance's labels, or the problems that keep it out. */
+  toDesired(
+    entity: Entity,
+  ): { ok: true; value: DesiredPolicy } | { ok: false; problems: string[] } {
+    const checked = validatePolicyEntity(entity);
+    if (!checked.ok) {
+      return {
+        ok: false,
+        problems: checked.problems.map(p => `${p.path}: ${p.message}`),
+      };
+    }
+    const { cluster, resource } = entityToResource(entity, {
+      defaultCluster: this.deps.settings.defaultCluster ?? '',
+    }) as { cluster: string; resource: KubeObject };
+    const labelled: KubeObject = {
+      ...resource,
+      metadata: {
+        ...resource.metadata,
+        labels: {
+          ...resource.metadata.labels,
+          [LABELS.managedBy]: LABELS.managedByValue,
+          [LABELS.instance]: this.deps.settings.instance,
+        },
+      },
+    };
+    return {
+      ok: true,
+      value: {
+        entity,
+        entityRef: stringifyEntityRef(entity),
+        cluster,
+        resource: stripStatus(labelled),
+      },
+    };
+  }
+
+  /**
+   * Runs one full pass. Concurrent callers share the pass in flight; a request made while a pass
+   * runs schedules one more pass after it, so no change is missed.
+   */
+  async runPass(): Promise<PassReport> {
+    if (this.running) {
+      this.rerun = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        let report = await this.passOnce();
+        while (this.rerun) {
+          this.rerun = false;
+          report = await this.passOnce();
+        }
+        return report;
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private async passOnce(): Promise<PassReport> {
+    const started = Date.now();
+    const entities = await this.readCatalog();
+    const byCluster = new Map<string, DesiredPolicy[]>();
+    let invalid = 0;
+    const seen = new Set<string>();
+    for (const entity of entities) {
+      const d = this.toDesired(entity);
+      if (!d.ok) {
+        invalid++;
+        this.index.setInvalid(stringifyEntityRef(entity), entity, d.problems);
+        continue;
+      }
+      seen.add(d.value.entityRef);
+      const list = byCluster.get(d.value.cluster) ?? [];
+      list.push(d.value);
+      byCluster.set(d.value.cluster, list);
+    }
+    this.index.retainEntities(seen);
+    for (const [cluster, list] of byCluster) {
+      if (!this.deps.clients.has(cluster)) {
+        for (const p of list) {
+          this.index.setUnknownCluster(p, cluster);
+        }
+      }
+    }
+    const clusters = [...this.deps.clients.keys()];
+    const reports = await Promise.all(
+      clusters.map(name =>
+        this.reconcileCluster(name, byCluster.get(name) ?? []),
+      ),
+    );
+    const report: PassReport = {
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      policies: seen.size,
+      invalid,
+      clusters: reports,
+    };
+    this.index.lastPass = report;
+    if (this.deps.settings.mode === 'embedded') {
+      const namespaces = new Map<string, Set<string>>();
+      for (const [cluster, list] of byCluster) {
+        const refs = new Set(list.flatMap(d => this.deps.engine.bundleRefs(d.resource)));
+        this.bundles.set(cluster, refs);
+        namespaces.set(cluster, new Set([...refs].map(r => r.split('/')[0])));
+      }
+      this.onBundles?.(namespaces);
+    }
+    for (const r of reports) {
+      if (!r.ok) {
+        this.deps.logger.warn(
+          `ai-gateway: cluster ${r.cluster} not reconciled: ${r.error}`,
+        );
+      } else if (r.applied || r.pruned || r.deleted || r.statusWrites) {
+        this.deps.logger.info(
+          `ai-gateway: cluster ${r.cluster}: applied ${r.applied}, pruned ${r.pruned}, deleted ${r.deleted}, status ${r.statusWrites}, unchanged ${r.unchanged}`,
+        );
+      }
+    }
+    return report;
+  }
+
+  /** Reads what a pass needs from one cluster: a fixed number of list requests. */
+  async observe(
+    client: KubeClient,
+    desired: DesiredPolicy[],
+    namespace?: string,
+  ): Promise<{ observed: ObservedCluster; livePolicies: KubeObject[] }> {
+    const { settings, engine } = this.deps;
+    const selector = `${LABELS.instance}=${settings.instance}`;
+    const listOrEmpty = async (
+      apiVersion: string,
+      kind: string,
+      labelSelector?: string,
+    ) => {
+      try {
+        return (await client.list(apiVersion, kind, { labelSelector, namespace }))
+          .items;
+      } catch (e) {
+        // A kind whose CRD is not installed has nothing of ours; its applies report the error.
+        if (isNotFound(e)) return [];
+        throw e;
+      }
+    };
+    const embedded = settings.mode === 'embedded';
+    const [policyLists, gateways, owned, secrets] = await Promise.all([
+      Promise.all(
+        POLICY_KINDS.map(k => listOrEmpty(AI_GATEWAY_API_VERSION, k, selector)),
+      ),
+      listOrEmpty(GATEWAY_API_VERSION, 'Gateway'),
+      embedded
+        ? Promise.all(
+            engine.renderedKinds.map(k =>
+              listOrEmpty(k.apiVersion, k.kind, selector),
+            ),
+          )
+        : Promise.resolve([] as KubeObject[][]),
+      embedded ? listOrEmpty('v1', 'Secret') : Promise.resolve([]),
+    ]);
+    const bundleRefs = new Set<string>();
+    if (embedded) {
+      for (const d of desired) {
+        for (const ref of engine.bundleRefs(d.resource)) bundleRefs.add(ref);
+      }
+    }
+    const configMaps = new Map<string, KubeObject>();
+    await Promise.all(
+      [...bundleRefs].map(async ref => {
+        const [ns, name] = ref.split('/');
+        try {
+          configMaps.set(ref, await client.get('v1', 'ConfigMap', ns, name));
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }),
+    );
+    const secretKeys = new Map<string, { type?: string; keys: string[] }>();
+    const ownedMap = new Map<string, KubeObject>();
+    for (const s of secrets) {
+      // Values are dropped here: only our own rendered Secrets are kept whole (to keep the
+      // server certificate across passes and to compare the CA bundle).
+      secretKeys.set(`${s.metadata.namespace}/${s.metadata.name}`, {
+        type: s.type as string | undefined,
+        keys: Object.keys((s.data as Record<string, string>) ?? {}),
+      });
+      if (s.metadata.labels?.[LABELS.instance] === settings.instance) {
+        ownedMap.set(objectKey(s), s);
+      }
+    }
+    for (const list of owned) {
+      for (const o of list) {
+        if (o.kind === 'Secret' && o.apiVersion === 'v1') continue;
+        ownedMap.set(objectKey(o), o);
+      }
+    }
+    return {
+      livePolicies: policyLists.flat(),
+      observed: {
+        cluster: client.name,
+        gateways: new Map(
+          gateways.map(g => [`${g.metadata.namespace}/${g.metadata.name}`, g]),
+        ),
+        configMaps,
+        secretKeys,
+        owned: ownedMap,
+        policies: [],
+      },
+    };
+  }
+
+  private ownership() {
+    return {
+      managedByKey: LABELS.managedBy,
+      managedByValue: LABELS.managedByValue,
+      instanceKey: LABELS.instance,
+      instance: this.deps.settings.instance,
+    };
+  }
+
+  /** Applies a policy resource when it differs from (or is missing in) the cluster. */
+  private async applyPolicy(
+    client: KubeClient,
+    d: DesiredPolicy,
+    live: KubeObject | undefined,
+  ): Promise<{ object: KubeObject; wrote: boolean }> {
+    if (live && diffObject(d.resource, live).length === 0) {
+      return { object: live, wrote: false };
+    }
+    if (!live) {
+      // Not in our labelled list: someone else's resource of the same name must not be taken over.
+      try {
+        const existing = await client.get(
+          d.resource.apiVersion,
+          d.resource.kind,
+          d.resource.metadata.namespace,
+          d.resource.metadata.name,
+        );
+        const owner = existing.metadata.labels?.[LABELS.instance];
+        if (owner !== this.deps.settings.instance) {
+          throw new Error(
+            `${d.resource.kind} ${d.resource.metadata.namespace}/${d.resource.metadata.name} already exists ${
+              owner
+                ? `and belongs to Backstage instance '${owner}'`
+                : 'and was not created by Backstage'
+            }; rename the policy or delete the existing resource`,
+          );
+        }
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    const object = await client.apply(d.resource);
+    return { object: { ...object, apiVersion: d.resource.apiVersion, kind: d.resource.kind }, wrote: true };
+  }
+
+  private async reconcileCluster(
+    name: string,
+    desired: DesiredPolicy[],
+    only?: Set<string>,
+  ): Promise<ClusterPassReport> {
+    const client = this.deps.clients.get(name)!;
+    const before = { ...client.stats };
+    const report: ClusterPassReport = {
+      cluster: name,
+      ok: true,
+      applied: 0,
+      unchanged: 0,
+      pruned: 0,
+      deleted: 0,
+      statusWrites: 0,
+      requests: 0,
+      writes: 0,
+    };
+    try {
+      await this.reconcileClusterInner(client, desired, report, only);
+      this.index.setClusterReachable(name, true);
+    } catch (e) {
+      report.ok = false;
+      report.error = errorText(e);
+      this.index.setClusterReachable(name, false, report.error);
+      for (const d of desired) this.index.markUnreachable(d, report.error);
+    }
+    report.requests = client.stats.requests - before.requests;
+    report.writes = client.stats.writes - before.writes;
+    return report;
+  }
+
+  private async reconcileClusterInner(
+    client: KubeClient,
+    allDesired: DesiredPolicy[],
+    report: ClusterPassReport,
+    only?: Set<string>,
+  ) {
+    const { settings, engine } = this.deps;
+    const desired = only
+      ? allDesired.filter(d => only.has(d.entityRef))
+      : allDesired;
+    const namespaces = new Set(desired.map(d => d.resource.metadata.namespace));
+    const scope = only && namespaces.size === 1 ? [...namespaces][0] : undefined;
+    const { observed, livePolicies } = await this.observe(client, desired, scope);
+    if (!scope) this.index.setGateways(client.name, observed.gateways);
+    const liveByKey = new Map(
+      livePolicies.map(p => [
+        policyKey(p.kind, p.metadata.namespace ?? '', p.metadata.name),
+        p,
+      ]),
+    );
+
+    // 1. Policy resources.
+    const applied = new Map<string, KubeObject>();
+    const policyErrors = new Map<string, string>();
+    await Promise.all(
+      desired.map(async d => {
+        const key = policyKey(
+          d.resource.kind,
+          d.resource.metadata.namespace ?? '',
+          d.resource.metadata.name,
+        );
+        try {
+          const r = await this.applyPolicy(client, d, liveByKey.get(key));
+          applied.set(key, r.object);
+          if (r.wrote) report.applied++;
+          else report.unchanged++;
+        } catch (e) {
+          policyErrors.set(key, errorText(e));
+        }
+      }),
+    );
+    const wantedPolicies = new Set(
+      allDesired.map(d =>
+        policyKey(
+          d.resource.kind,
+          d.resource.metadata.namespace ?? '',
+          d.resource.metadata.name,
+        ),
+      ),
+    );
+    // Resources of entities gone from the catalog (only full passes decide that).
+    if (!only) {
+      await Promise.all(
+        livePolicies.map(async p => {
+          const key = policyKey(
+            p.kind,
+            p.metadata.namespace ?? '',
+            p.metadata.name,
+          );
+          if (wantedPolicies.has(key)) return;
+          if (!isOwnedBy(p, this.ownership())) return;
+          try {
+            await client.delete(
+              p.apiVersion,
+              p.kind,
+              p.metadata.namespace,
+              p.metadata.name,
+              p.metadata.uid,
+            );
+            report.deleted++;
+          } catch (e) {
+            if (!isNotFound(e)) throw e;
+          }
+        }),
+      );
+    }
+    observed.policies = [
+      ...livePolicies.filter(p => {
+        const key = policyKey(p.kind, p.metadata.namespace ?? '', p.metadata.name);
+        return wantedPolicies.has(key) && !applied.has(key);
+      }),
+      ...applied.values(),
+    ];
+
+    if (settings.mode === 'external') {
+      for (const d of desired) {
+        const key = policyKey(
+          d.resource.kind,
+          d.resource.metadata.namespace ?? '',
+          d.resource.metadata.name,
+        );
+        const live = applied.get(key);
+        this.index.setPolicy(this.record(d, live, [], policyErrors.get(key)));
+      }
+      return;
+    }
+
+    // 2. Rendered objects: apply what differs, remember what each policy wants.
+    const wantedObjects = new Set<string>();
+    const renders = new Map<string, RenderOutcome>();
+    const failedRenders = new Map<string, RenderOutcome>();
+    const objectErrors = new Map<string, Map<string, string>>();
+    const objectStates = new Map<string, RenderedObjectState[]>();
+    await Promise.all(
+      desired.map(async d => {
+        const key = policyKey(
+          d.resource.kind,
+          d.resource.metadata.namespace ?? '',
+          d.resource.metadata.name,
+        );
+        const live = applied.get(key);
+        if (!live) return;
+        let outcome: RenderOutcome;
+        try {
+          outcome = await engine.render(live, observed);
+        } catch (e) {
+          // A renderer failure keeps the policy's objects as they are (nothing is pruned).
+          failedRenders.set(key, {
+            objects: [],
+            problems: [{ path: 'spec', message: errorText(e) }],
+            retain: [],
+          });
+          return;
+        }
+        renders.set(key, outcome);
+        for (const k of outcome.retain) wantedObjects.add(k);
+        const errors = new Map<string, string>();
+        objectErrors.set(key, errors);
+        const states: RenderedObjectState[] = [];
+        objectStates.set(key, states);
+        await Promise.all(
+          outcome.objects.map(async raw => {
+            const obj = this.withInstanceLabel(raw);
+            const k = objectKey(obj);
+            wantedObjects.add(k);
+            const liveObj = observed.owned.get(k);
+            const differences = liveObj ? diffObject(obj, liveObj) : undefined;
+            const state: RenderedObjectState = {
+              apiVersion: obj.apiVersion,
+              kind: obj.kind,
+              name: obj.metadata.name,
+              namespace: obj.metadata.namespace ?? '',
+              drift: !liveObj
+                ? 'missing'
+                : differences!.length
+                  ? 'drifted'
+                  : 'in-sync',
+              differences: differences?.length ? differences : undefined,
+            };
+            states.push(state);
+            if (state.drift === 'in-sync') {
+              report.unchanged++;
+              return;
+            }
+            try {
+              const result = await client.apply(obj);
+              observed.owned.set(k, { ...result, apiVersion: obj.apiVersion, kind: obj.kind });
+              report.applied++;
+              state.drift = 'in-sync';
+              state.repaired = liveObj ? 'drifted' : 'missing';
+              state.differences = undefined;
+            } catch (e) {
+              errors.set(k, errorText(e));
+              state.error = errorText(e);
+            }
+          }),
+        );
+      }),
+    );
+    // Also keep the objects of policies this pass did not touch.
+    if (only) {
+      for (const [k, o] of observed.owned) {
+        const owner = o.metadata.ownerReferences?.find(r =>
+          POLICY_KINDS.includes(r.kind),
+        );
+        if (!owner) continue;
+        const key = policyKey(owner.kind, o.metadata.namespace ?? '', owner.name);
+        if (!desired.some(d => policyKey(d.resource.kind, d.resource.metadata.namespace ?? '', d.resource.metadata.name) === key)) {
+          wantedObjects.add(k);
+        }
+      }
+    }
+
+    // 3. Prune: ours (labels + owner reference to a policy of ours) and no longer wanted.
+    const policyUids = new Map(
+      observed.policies.map(p => [
+        policyKey(p.kind, p.metadata.namespace ?? '', p.metadata.name),
+        p.metadata.uid,
+      ]),
+    );
+    await Promise.all(
+      [...observed.owned.entries()].map(async ([k, o]) => {
+        if (wantedObjects.has(k)) return;
+        const owner = o.metadata.ownerReferences?.find(r =>
+          POLICY_KINDS.includes(r.kind),
+        );
+        if (!owner) return;
+        if (!isOwnedBy(o, this.ownership(), { kind: owner.kind, name: owner.name })) {
+          return;
+        }
+        const key = policyKey(owner.kind, o.metadata.namespace ?? '', owner.name);
+        // A policy that is still wanted but failed to render this pass keeps its objects.
+        if (policyUids.has(key) && !renders.has(key)) return;
+        try {
+          await client.delete(
+            o.apiVersion,
+            o.kind,
+            o.metadata.namespace,
+            o.metadata.name,
+            o.metadata.uid,
+          );
+          report.pruned++;
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+        observed.owned.delete(k);
+      }),
+    );
+
+    // 4. Status.
+    const now = new Date();
+    await Promise.all(
+      desired.map(async d => {
+        const key = policyKey(
+          d.resource.kind,
+          d.resource.metadata.namespace ?? '',
+          d.resource.metadata.name,
+        );
+        const live = applied.get(key);
+        if (!live) {
+          this.index.setPolicy(this.record(d, undefined, [], policyErrors.get(key)));
+          return;
+        }
+        const outcome = renders.get(key) ?? failedRenders.get(key)!;
+        let status: Record<string, unknown>;
+        try {
+          status = carryTransitionTimes(
+            engine.status(live, outcome, observed, objectErrors.get(key) ?? new Map(), now),
+            live.status,
+          );
+        } catch (e) {
+          this.index.setPolicy(this.record(d, live, objectStates.get(key) ?? [], errorText(e)));
+          return;
+        }
+        let current = live;
+        if (!sameStatus(status, live.status)) {
+          try {
+            const written = await client.applyStatus({ ...live, status });
+            current = { ...live, status: written.status ?? status };
+            report.statusWrites++;
+          } catch (e) {
+            current = { ...live, status };
+            policyErrors.set(key, `status not written: ${errorText(e)}`);
+          }
+        }
+        this.index.setPolicy(
+          this.record(d, current, objectStates.get(key) ?? [], policyErrors.get(key)),
+        );
+      }),
+    );
+  }
+
+  private withInstanceLabel(o: KubeObject): KubeObject {
+    return {
+      ...o,
+      metadata: {
+        ...o.metadata,
+        labels: {
+          ...o.metadata.labels,
+          [LABELS.managedBy]: LABELS.managedByValue,
+          [LABELS.instance]: this.deps.settings.instance,
+        },
+      },
+    };
+  }
+
+  private record(
+    d: DesiredPolicy,
+    live: KubeObject | undefined,
+    objects: RenderedObjectState[],
+    error?: string,
+  ): PolicyRecord {
+    return {
+      entityRef: d.entityRef,
+      entity: d.entity,
+      cluster: d.cluster,
+      kind: d.resource.kind as PolicyRecord['kind'],
+      name: d.resource.metadata.name,
+      namespace: d.resource.metadata.namespace ?? '',
+      resource: d.resource,
+      live,
+      objects: objects.map(o => ({
+        ...o,
+        accepted: this.acceptedOf(d.cluster, o),
+      })),
+      reachable: true,
+      error,
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  /** Envoy AI Gateway's read-back: a single condition of type Accepted or NotAccepted. */
+  private acceptedOf(
+    _cluster: string,
+    _o: RenderedObjectState,
+  ): boolean | undefined {
+    return undefined;
+  }
+
+  /**
+   * Reconciles one policy entity now (the manual reconcile of the REST API) and returns what was
+   * written. Pruning is limited to that policy's objects.
+   */
+  async reconcileOne(entity: Entity): Promise<{
+    report: ClusterPassReport;
+    record?: PolicyRecord;
+  }> {
+    const d = this.toDesired(entity);
+    if (!d.ok) {
+      throw new Error(`invalid policy: ${d.problems.join('; ')}`);
+    }
+    if (!this.deps.clients.has(d.value.cluster)) {
+      throw new Error(`cluster '${d.value.cluster}' is not configured`);
+    }
+    const report = await this.reconcileCluster(
+      d.value.cluster,
+      [d.value],
+      new Set([d.value.entityRef]),
+    );
+    return { report, record: this.index.getPolicy(d.value.entityRef) };
+  }
+
+  /**
+   * Renders one policy against the live cluster without writing: the objects (Secret values
+   * redacted) and what a reconcile would create, update or delete.
+   */
+  async dryRun(entity: Entity): Promise<ApiDryRunResult> {
+    const d = this.toDesired(entity);
+    if (!d.ok) {
+      return {
+        valid: false,
+        problems: d.problems.map(p => {
+          const i = p.indexOf(': ');
+          return i > 0
+            ? { path: p.slice(0, i), message: p.slice(i + 2) }
+            : { path: '', message: p };
+        }),
+        objects: [],
+        diff: [],
+      };
+    }
+    const { resource, cluster } = d.value;
+    const client = this.deps.clients.get(cluster);
+    if (!client) {
+      throw new Error(`cluster '${cluster}' is not configured`);
+    }
+    const namespace = resource.metadata.namespace ?? '';
+    const { observed, livePolicies } = await this.observe(
+      client,
+      [d.value],
+      namespace,
+    );
+    const live = livePolicies.find(
+      p => p.kind === resource.kind && p.metadata.name === resource.metadata.name,
+    );
+    const policy: KubeObject = {
+      ...resource,
+      metadata: {
+        ...resource.metadata,
+        uid: live?.metadata.uid,
+        generation: live?.metadata.generation,
+        creationTimestamp: live?.metadata.creationTimestamp,
+      },
+    };
+    observed.policies = [
+      ...livePolicies.filter(p => p !== live),
+      policy,
+    ];
+    const diff: ApiDryRunResult['diff'] = [];
+    if (this.deps.settings.mode === 'external') {
+      const differences = live ? diffObject(resource, live) : [];
+      diff.push({
+        apiVersion: resource.apiVersion,
+        kind: resource.kind,
+        name: resource.metadata.name,
+        action: !live ? 'create' : differences.length ? 'update' : 'unchanged',
+        ...(differences.length ? { differences } : {}),
+      });
+      return { valid: true, problems: [], objects: [resource], diff };
+    }
+    const outcome = await this.deps.engine.render(policy, observed);
+    const wanted = new Set(outcome.retain);
+    for (const raw of outcome.objects) {
+      const obj = this.withInstanceLabel(raw);
+      const k = objectKey(obj);
+      wanted.add(k);
+      const liveObj = observed.owned.get(k);
+      const differences = liveObj ? diffObject(obj, liveObj) : [];
+      diff.push({
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        name: obj.metadata.name,
+        action: !liveObj ? 'create' : differences.length ? 'update' : 'unchanged',
+        ...(differences.length ? { differences } : {}),
+      });
+    }
+    for (const [k, o] of observed.owned) {
+      if (wanted.has(k)) continue;
+      const owner = o.metadata.ownerReferences?.find(
+        r => r.kind === resource.kind && r.name === resource.metadata.name,
+      );
+      if (!owner || !isOwnedBy(o, this.ownership(), owner)) continue;
+      diff.push({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        name: o.metadata.name,
+        action: 'delete',
+      });
+    }
+    return {
+      valid: outcome.problems.length === 0,
+      problems: outcome.problems,
+      objects: outcome.objects.map(o => redactObject(this.withInstanceLabel(o))),
+      diff,
+    };
+  }
+}

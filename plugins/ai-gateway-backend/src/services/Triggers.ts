@@ -1,0 +1,156 @@
+import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
+import { createHash } from 'node:crypto';
+import { LABELS } from '@kagenti/backstage-plugin-ai-gateway-common';
+import {
+  KubeClient,
+  KubeObject,
+  WatchHandle,
+} from '@kagenti/backstage-plugin-ai-gateway-node';
+import { Engine } from './engine';
+import { Reconciler } from './Reconciler';
+
+export const RECONCILE_TASK_ID = 'ai-gateway-reconcile';
+
+/**
+ * Prompt passes between scheduled ones. Every trigger goes through the scheduler's
+ * `triggerTask`, so with a global task replicas sharing a database still run a pass once.
+ * - catalog: a cheap poll of the policy entities' uids and etags;
+ * - clusters: watches on rendered objects, Gateways and trust bundle ConfigMaps; any change
+ *   (an object edited or deleted by hand, a Gateway becoming ready, a rotated bundle) asks for a
+ *   pass, which repairs drift and refreshes conditions.
+ */
+export class Triggers {
+  private timer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private watches: WatchHandle[] = [];
+  private bundleWatches = new Map<string, WatchHandle>();
+  private catalogHash: string | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: {
+      reconciler: Reconciler;
+      scheduler: SchedulerService;
+      logger: LoggerService;
+      clients: Map<string, KubeClient>;
+      engine: Engine;
+      pollIntervalMs: number;
+      debounceMs?: number;
+      watch: boolean;
+    },
+  ) {}
+
+  /** Asks for a pass soon; bursts of events become one pass. */
+  request(why: string) {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(async () => {
+      this.timer = undefined;
+      try {
+        await this.deps.scheduler.triggerTask(RECONCILE_TASK_ID);
+        this.deps.logger.debug(`ai-gateway: pass requested (${why})`);
+      } catch (e) {
+        // Running already: ask again so the change is seen by a pass that starts after it.
+        if (e instanceof ConflictError || (e as Error).name === 'ConflictError') {
+          setTimeout(() => this.request(why), 2000).unref?.();
+        } else {
+          this.deps.logger.warn(`ai-gateway: could not trigger a pass: ${(e as Error).message}`);
+        }
+      }
+    }, this.deps.debounceMs ?? 500);
+    this.timer.unref?.();
+  }
+
+  start() {
+    this.pollCatalog();
+    if (this.deps.watch) this.startWatches();
+  }
+
+  private pollCatalog() {
+    const tick = async () => {
+      try {
+        const entities = await this.deps.reconciler.readCatalogFingerprint();
+        const hash = createHash('sha256').update(entities).digest('hex');
+        if (this.catalogHash !== undefined && hash !== this.catalogHash) {
+          this.request('catalog changed');
+        }
+        this.catalogHash = hash;
+      } catch (e) {
+        this.deps.logger.debug(`ai-gateway: catalog poll failed: ${(e as Error).message}`);
+      }
+      if (!this.stopped) {
+        this.pollTimer = setTimeout(tick, this.deps.pollIntervalMs);
+        this.pollTimer.unref?.();
+      }
+    };
+    tick();
+  }
+
+  private startWatches() {
+    const { reconciler, engine } = this.deps;
+    const selector = `${LABELS.instance}=${reconciler.settings.instance}`;
+    for (const client of this.deps.clients.values()) {
+      const kinds =
+        reconciler.settings.mode === 'embedded'
+          ? engine.renderedKinds.map(k => ({ ...k, labelSelector: selector }))
+          : [];
+      kinds.push({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', labelSelector: undefined as any });
+      for (const k of kinds) {
+        this.watches.push(
+          client.watch(
+            k.apiVersion,
+            k.kind,
+            { labelSelector: k.labelSelector },
+            {
+              onEvent: ev => this.onEvent(client.name, ev.type, ev.object),
+              onError: e =>
+                this.deps.logger.debug(`ai-gateway: watch ${k.kind} on ${client.name}: ${e.message}`),
+            },
+          ),
+        );
+      }
+    }
+  }
+
+  private onEvent(cluster: string, type: string, obj: KubeObject) {
+    // Our own status-only writes on policies are not watched; any other change may need a pass.
+    this.request(`${type} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} in ${cluster}`);
+  }
+
+  /** Keeps one ConfigMap watch per namespace holding a referenced trust bundle. */
+  updateBundleWatches(refs: Map<string, Set<string>>) {
+    if (!this.deps.watch || this.stopped) return;
+    for (const [cluster, namespaces] of refs) {
+      const client = this.deps.clients.get(cluster);
+      if (!client) continue;
+      for (const ns of namespaces) {
+        const key = `${cluster}|${ns}`;
+        if (this.bundleWatches.has(key)) continue;
+        let synced = false;
+        this.bundleWatches.set(
+          key,
+          client.watch('v1', 'ConfigMap', { namespace: ns }, {
+            onSync: () => {
+              synced = true;
+            },
+            onEvent: ev => {
+              if (!synced) return;
+              const ref = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
+              if (this.deps.reconciler.isBundleReferenced(cluster, ref)) {
+                this.request(`trust bundle ${ref} ${ev.type} in ${cluster}`);
+              }
+            },
+          }),
+        );
+      }
+    }
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    for (const w of this.watches) w.stop();
+    for (const w of this.bundleWatches.values()) w.stop();
+  }
+}

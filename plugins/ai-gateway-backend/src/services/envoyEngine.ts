@@ -1,0 +1,132 @@
+import {
+  ACCESS_POLICY_KIND,
+  LABELS,
+} from '@kagenti/backstage-plugin-ai-gateway-common';
+import {
+  ENVOY_AI_GATEWAY_API,
+  EnvoyAiGatewayRenderer,
+  KubeObject,
+  buildAccessIntent,
+  buildRoutingIntent,
+  computeStatus,
+  decideServerCertificate,
+  gatewayServerSans,
+  generateServerCertificate,
+  managedServerSecretName,
+  objectKey,
+  parseTrustBundle,
+} from '@kagenti/backstage-plugin-ai-gateway-node';
+import { Engine, RenderOutcome } from './engine';
+
+interface BundleRef {
+  namespace: string;
+  name: string;
+  key: string;
+}
+
+function bundleRefOf(policy: KubeObject): BundleRef | undefined {
+  if (policy.kind !== ACCESS_POLICY_KIND) return undefined;
+  const ref = (policy.spec as any)?.mtls?.trustBundleConfigMap;
+  if (!ref?.name) return undefined;
+  return {
+    namespace: ref.namespace ?? policy.metadata.namespace ?? '',
+    name: ref.name,
+    key: ref.key ?? 'bundle.spiffe',
+  };
+}
+
+/** Details kept between render and status for one policy. */
+interface Detail {
+  bundle?: ReturnType<typeof parseTrustBundle>;
+  certError?: string;
+  intentProblems: Array<{ path: string; message: string }>;
+}
+
+/**
+ * The Envoy AI Gateway engine: policy + observed cluster → intent → objects (the `-node`
+ * renderer), and → status (`computeStatus`). Side effects (server certificate generation) happen
+ * here, not in the pure modules.
+ */
+export function createEnvoyEngine(options: { instance: string }): Engine {
+  const renderer = new EnvoyAiGatewayRenderer();
+  return {
+    renderedKinds: Object.values(ENVOY_AI_GATEWAY_API).map(a => ({
+      apiVersion: a.apiVersion,
+      kind: a.kind,
+    })),
+
+    bundleRefs(policy) {
+      const ref = bundleRefOf(policy);
+      return ref ? [`${ref.namespace}/${ref.name}`] : [];
+    },
+
+    async render(policy, observed): Promise<RenderOutcome> {
+      const now = new Date();
+      const namespace = policy.metadata.namespace ?? '';
+      if (policy.kind !== ACCESS_POLICY_KIND) {
+        const { intent, problems } = buildRoutingIntent(policy as any);
+        const result = renderer.render(intent, { instance: options.instance });
+        return {
+          objects: result.objects as KubeObject[],
+          problems: [...problems, ...result.problems],
+          retain: result.retain.map(r => objectKey({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace } })),
+          detail: { intentProblems: problems } satisfies Detail,
+        };
+      }
+      const spec = policy.spec as any;
+      const ref = bundleRefOf(policy)!;
+      const cm = observed.configMaps.get(`${ref.namespace}/${ref.name}`);
+      const bundle = parseTrustBundle(
+        (cm?.data as Record<string, string> | undefined)?.[ref.key] ??
+          (cm ? '' : undefined),
+        {
+          now,
+          source: `ConfigMap ${ref.namespace}/${ref.name} key ${ref.key}`,
+        },
+      );
+      const gateway = observed.gateways.get(`${namespace}/${spec.targetRef.name}`);
+      let serverCertificate;
+      let certError: string | undefined;
+      if (!spec.mtls.serverCertRef) {
+        const secretName = managedServerSecretName(policy.metadata.name);
+        const existing = observed.owned.get(
+          objectKey({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace } }),
+        );
+        const sans = gatewayServerSans(spec.targetRef.name, namespace);
+        const decision = decideServerCertificate(existing as any, sans, now);
+        if (decision.action === 'keep') {
+          serverCertificate = decision.material;
+        } else {
+          try {
+            serverCertificate = await generateServerCertificate({ sans, now });
+          } catch (e) {
+            certError = (e as Error).message;
+          }
+        }
+      }
+      const { intent, problems } = buildAccessIntent(policy as any, {
+        caBundlePem: bundle.ok ? bundle.pem : undefined,
+        gateway: gateway as any,
+        serverCertificate,
+      });
+      const result = renderer.render(intent, { instance: options.instance });
+      return {
+        objects: result.objects as KubeObject[],
+        problems: [...problems, ...result.problems],
+        retain: result.retain.map(r => objectKey({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace } })),
+        detail: { bundle, certError, intentProblems: problems } satisfies Detail,
+      };
+    },
+
+    status(policy, render, observed, applyErrors, now) {
+      return computeStatus({
+        policy,
+        render,
+        observed,
+        applyErrors,
+        now,
+        labels: LABELS,
+      } as any) as Record<string, unknown>;
+    },
+  };
+}

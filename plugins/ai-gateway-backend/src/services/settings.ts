@@ -1,0 +1,55 @@
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { HumanDuration } from '@backstage/types';
+import {
+  ClusterSpec,
+  readClusterSpecs,
+} from '@kagenti/backstage-plugin-ai-gateway-node';
+
+/** What the plugin reads from `aiGateway.*` (see config.d.ts). */
+export interface AiGatewaySettings {
+  mode: 'embedded' | 'external';
+  instance: string;
+  schedule: HumanDuration;
+  timeout: HumanDuration;
+  defaultCluster?: string;
+  clusters: ClusterSpec[];
+  /** Requests in flight per cluster. */
+  concurrency: number;
+  /** How often the catalog is checked for policy changes between scheduled passes. */
+  catalogPollInterval: HumanDuration;
+  /** Watch rendered objects, Gateways and bundle ConfigMaps for drift. */
+  watch: boolean;
+}
+
+export function readSettings(config: Config): AiGatewaySettings {
+  const mode = config.getOptionalString('aiGateway.mode') ?? 'embedded';
+  if (mode !== 'embedded' && mode !== 'external') {
+    throw new Error(
+      `aiGateway.mode must be 'embedded' or 'external', got '${mode}'`,
+    );
+  }
+  const duration = (key: string, fallback: HumanDuration) =>
+    config.has(key) ? readDurationFromConfig(config, { key }) : fallback;
+  const clusters = readClusterSpecs(config);
+  const names = new Set<string>();
+  for (const c of clusters) {
+    if (names.has(c.name)) {
+      throw new Error(`aiGateway: cluster name '${c.name}' is configured twice`);
+    }
+    names.add(c.name);
+  }
+  return {
+    mode,
+    instance: config.getOptionalString('aiGateway.instance') ?? 'backstage',
+    schedule: duration('aiGateway.schedule', { seconds: 30 }),
+    timeout: duration('aiGateway.timeout', { minutes: 3 }),
+    defaultCluster:
+      config.getOptionalString('aiGateway.defaultCluster') ?? clusters[0]?.name,
+    clusters,
+    concurrency: config.getOptionalNumber('aiGateway.concurrency') ?? 16,
+    catalogPollInterval: duration('aiGateway.catalogPollInterval', {
+      seconds: 5,
+    }),
+    watch: config.getOptionalBoolean('aiGateway.watch') ?? true,
+  };
+}
