@@ -1,0 +1,65 @@
+import { registerMswTestHooks } from '@backstage/frontend-test-utils';
+import { screen, within } from '@testing-library/react';
+import { delay, http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { agentAccess, agentEntity, notAdmittedAccess } from '../../testUtils/fixtures';
+import { API, render } from '../../testUtils/render';
+import { ModelAccessCard } from './ModelAccessCard';
+
+const ACCESS_URL = `${API}/agents/default/weather-agent/access`;
+
+describe('ModelAccessCard', () => {
+  const server = setupServer();
+  registerMswTestHooks(server);
+
+  const respond = (body: unknown, status = 200) =>
+    server.use(http.get(ACCESS_URL, () => HttpResponse.json(body as any, { status })));
+
+  it('shows progress while loading', async () => {
+    server.use(
+      http.get(ACCESS_URL, async () => {
+        await delay('infinite');
+        return HttpResponse.json(agentAccess);
+      }),
+    );
+    await render(<ModelAccessCard />, agentEntity);
+    expect(
+      await screen.findByRole('progressbar', { name: 'Loading AI models' }),
+    ).toBeInTheDocument();
+  });
+
+  it('lists the models with readiness and limits', async () => {
+    respond(agentAccess);
+    await render(<ModelAccessCard />, agentEntity);
+    const list = await screen.findByRole('list', { name: 'AI models' });
+    const items = within(list).getAllByRole('listitem', { name: undefined });
+    expect(list).toHaveTextContent('gpt-4o');
+    expect(list).toHaveTextContent('100,000 tokens / hour (total)');
+    expect(list).toHaveTextContent('via team1/ai-gateway');
+    expect(within(list).getByTestId('status-ok')).toBeInTheDocument();
+    expect(within(list).getByTestId('status-error')).toBeInTheDocument();
+    expect(items.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('says when the agent cannot call any model', async () => {
+    respond(notAdmittedAccess);
+    await render(<ModelAccessCard />, agentEntity);
+    expect(
+      await screen.findByText(/This agent cannot call any model yet/),
+    ).toBeInTheDocument();
+  });
+
+  it('notes the local development cluster', async () => {
+    respond({ ...agentAccess, cluster: 'local', local: true });
+    await render(<ModelAccessCard />, agentEntity);
+    expect(
+      await screen.findByText('From the local development cluster "local".'),
+    ).toBeInTheDocument();
+  });
+
+  it('shows the backend error', async () => {
+    respond({ error: { name: 'Error', message: 'boom' }, response: { statusCode: 502 } }, 502);
+    await render(<ModelAccessCard />, agentEntity);
+    expect(await screen.findByText(/Could not load AI Gateway data/)).toBeInTheDocument();
+  });
+});
