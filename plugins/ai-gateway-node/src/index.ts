@@ -1,18 +1,22 @@
-/***/
 /**
- * Node.js library for the ai-gateway plugin.
+ * Node.js library of the AI Gateway plugins: the intent model, the renderer interface and the
+ * Envoy AI Gateway renderer, trust bundle parsing, server certificates, status computation, the
+ * cluster client and the `ai-gateway` command line.
  *
  * @packageDocumentation
  */
 
-// In this package you might for example export functions that
-// help other plugins or modules interact with your plugin.
-
-/**
- * Does something useful.
- *
- * @public
- */
-export function someFunction() {
-  // ...
-}
+export * from './intent';
+export type {
+  KubernetesObject,
+  ObjectKey,
+  Renderer,
+  RenderOptions,
+  RenderResult,
+} from './renderers/Renderer';
+export * from './renderers/envoyAiGateway';
+export * from './naming/names';
+export * from './trustBundle/parseTrustBundle';
+export * from './certificates/serverCertificate';
+export * from './status/computeStatus';
+export * from './cluster';

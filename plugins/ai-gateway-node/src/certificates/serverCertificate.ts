@@ -83,7 +83,7 @@ export async function generateServerCertificate(options: {
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-        new x509.SubjectAlternativeNameExtension(options.sans.map(value => ({ type: 'dns', value }))),
+        new x509.SubjectAlternativeNameExtension(options.sans.map(value => ({ type: 'dns' as const, value }))),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     },

@@ -9,60 +9,34 @@ import type {
   ModelIntent,
   PolicyRef,
   ProviderIntent,
-  ProviderSchemaName,
   RoutingIntent,
   ServerCertificateMaterial,
   SubjectMatcher,
   TokenCountMode,
 } from './types';
-import type { AccessPolicyInput, PolicyMetadata, RoutingPolicyInput } from './policyInput';
+import {
+  AI_GATEWAY_API_VERSION,
+  CREDENTIAL_SECRET_KEYS,
+  DEFAULT_TOKEN_COUNT_MODE,
+  type AIAccessPolicy,
+  type AIRoutingPolicy,
+  type Problem,
+  type PolicyMetadata,
+} from '@kagenti/backstage-plugin-ai-gateway-common';
 
-/** A problem found while building or rendering, named by the policy field it comes from. */
-export interface Problem {
-  path: string;
-  message: string;
-}
+export type { Problem };
 
 export type IntentResult<T> = { intent: T; problems: Problem[] };
-
-const API_VERSION = 'aigateway.kagenti.dev/v1alpha1';
-
-/** The Secret key Envoy AI Gateway v1.1 reads for each credential type. */
-export const CREDENTIAL_SECRET_KEYS: Record<CredentialType, string> = {
-  APIKey: 'apiKey',
-  AzureAPIKey: 'apiKey',
-  AnthropicAPIKey: 'apiKey',
-  AWSCredentials: 'credentials',
-  AzureCredentials: 'client-secret',
-  GCPCredentials: 'service_account.json',
-};
-
-const RETRY_TRIGGERS = new Set([
-  'connect-failure',
-  'reset',
-  'reset-before-request',
-  '5xx',
-  'gateway-error',
-  'refused-stream',
-  'retriable-4xx',
-  'retriable-status-codes',
-  'cancelled',
-  'deadline-exceeded',
-  'internal',
-  'resource-exhausted',
-  'unavailable',
-]);
 
 function policyRef(
   kind: PolicyRef['kind'],
   metadata: PolicyMetadata,
-  apiVersion: string | undefined,
 ): PolicyRef {
   return {
-    apiVersion: apiVersion ?? API_VERSION,
+    apiVersion: AI_GATEWAY_API_VERSION,
     kind,
     name: metadata.name,
-    namespace: metadata.namespace ?? 'default',
+    namespace: metadata.namespace,
     uid: metadata.uid,
     generation: metadata.generation,
   };
@@ -96,10 +70,13 @@ export function parseEndpoint(url: string): EndpointIntent | { error: string } {
   };
 }
 
-function limitsOf(model: RoutingPolicyInput['spec']['models'][number]): LimitIntent[] {
+type ModelRoute = AIRoutingPolicy['spec']['models'][number];
+type Provider = AIRoutingPolicy['spec']['providers'][number];
+
+function limitsOf(model: ModelRoute): LimitIntent[] {
   const rl = model.rateLimit;
   if (!rl) return [];
-  const mode = (rl.tokenCountMode ?? 'TotalToken') as TokenCountMode;
+  const mode: TokenCountMode = rl.tokenCountMode ?? DEFAULT_TOKEN_COUNT_MODE;
   const out: LimitIntent[] = [];
   if (rl.requestsPerMinute !== undefined) {
     out.push({ kind: 'requests', window: 'Minute', limit: rl.requestsPerMinute });
@@ -115,75 +92,47 @@ function limitsOf(model: RoutingPolicyInput['spec']['models'][number]): LimitInt
   return out;
 }
 
-function failoverOf(
-  model: RoutingPolicyInput['spec']['models'][number],
-  path: string,
-  problems: Problem[],
-): FailoverIntent | undefined {
+function failoverOf(model: ModelRoute): FailoverIntent | undefined {
   const f = model.failover;
   if (!f) return undefined;
   const triggers: string[] = [];
   const httpStatusCodes: number[] = [];
-  (f.retryOn ?? []).forEach((item, i) => {
-    const asNumber = typeof item === 'number' ? item : /^\d{3}$/.test(item) ? Number(item) : NaN;
-    if (Number.isInteger(asNumber) && asNumber >= 100 && asNumber <= 599) {
-      if (!httpStatusCodes.includes(asNumber)) httpStatusCodes.push(asNumber);
-    } else if (typeof item === 'string' && RETRY_TRIGGERS.has(item)) {
-      if (!triggers.includes(item)) triggers.push(item);
-    } else {
-      problems.push({
-        path: `${path}.failover.retryOn[${i}]`,
-        message: `"${item}" is neither an HTTP status code (100-599) nor an Envoy retry trigger (${[...RETRY_TRIGGERS].join(', ')})`,
-      });
+  for (const item of f.retryOn) {
+    if (typeof item === 'number') {
+      if (!httpStatusCodes.includes(item)) httpStatusCodes.push(item);
+    } else if (!triggers.includes(item)) {
+      triggers.push(item);
     }
-  });
+  }
   return {
-    maxRetries: f.maxRetries ?? 1,
+    maxRetries: f.maxRetries,
     triggers,
     httpStatusCodes: httpStatusCodes.sort((a, b) => a - b),
   };
 }
 
-function credentialsOf(
-  provider: RoutingPolicyInput['spec']['providers'][number],
-  path: string,
-  problems: Problem[],
-): CredentialsIntent | undefined {
+function credentialsOf(provider: Provider): CredentialsIntent | undefined {
   const c = provider.credentials;
   if (!c) return undefined;
-  const type = c.type as CredentialType;
-  const wantedKey = CREDENTIAL_SECRET_KEYS[type];
-  if (!wantedKey) {
-    problems.push({ path: `${path}.credentials.type`, message: `unknown credential type "${c.type}"` });
-    return undefined;
-  }
-  if (c.secretRef?.key !== undefined && c.secretRef.key !== wantedKey) {
-    problems.push({
-      path: `${path}.credentials.secretRef.key`,
-      message: `Envoy AI Gateway reads ${type} credentials from the Secret key "${wantedKey}", not "${c.secretRef.key}"; rename the key in the Secret or drop this field`,
-    });
-  }
-  const needsSecret = type !== 'AWSCredentials' && type !== 'GCPCredentials';
-  if (needsSecret && !c.secretRef) {
-    problems.push({
-      path: `${path}.credentials.secretRef`,
-      message: `${type} credentials need a secretRef to a Secret with the key "${wantedKey}"`,
-    });
-  }
+  const type: CredentialType = c.type;
   return {
     type,
-    ...(c.secretRef ? { secretName: c.secretRef.name, secretKey: wantedKey } : {}),
-    ...(c.region !== undefined ? { region: c.region } : {}),
-    ...(c.tenantId !== undefined ? { tenantId: c.tenantId } : {}),
-    ...(c.clientId !== undefined ? { clientId: c.clientId } : {}),
-    ...(c.projectName !== undefined ? { projectName: c.projectName } : {}),
+    ...(c.secretRef
+      ? { secretName: c.secretRef.name, secretKey: CREDENTIAL_SECRET_KEYS[type] }
+      : {}),
+    ...('region' in c ? { region: c.region } : {}),
+    ...('tenantId' in c ? { tenantId: c.tenantId, clientId: c.clientId } : {}),
+    ...('projectName' in c ? { projectName: c.projectName } : {}),
   };
 }
 
-/** Builds the routing intent of a validated AIRoutingPolicy. */
-export function buildRoutingIntent(policy: RoutingPolicyInput): IntentResult<RoutingIntent> {
+/**
+ * Builds the routing intent of a validated AIRoutingPolicy (see `validatePolicyResource`).
+ * Problems are what the policy schema cannot know: an https endpoint given as an IP address.
+ */
+export function buildRoutingIntent(policy: AIRoutingPolicy): IntentResult<RoutingIntent> {
   const problems: Problem[] = [];
-  const ref = policyRef('AIRoutingPolicy', policy.metadata, policy.apiVersion);
+  const ref = policyRef('AIRoutingPolicy', policy.metadata);
   const providers: ProviderIntent[] = [];
   policy.spec.providers.forEach((p, i) => {
     const path = `spec.providers[${i}]`;
@@ -203,33 +152,23 @@ export function buildRoutingIntent(policy: RoutingPolicyInput): IntentResult<Rou
       endpoint,
       endpointUrl: p.endpoint,
       schema: {
-        name: p.schema as ProviderSchemaName,
+        name: p.schema,
         ...(p.schemaVersion ? { version: p.schemaVersion } : {}),
       },
-      credentials: credentialsOf(p, path, problems),
+      credentials: credentialsOf(p),
     });
   });
-  const known = new Set(policy.spec.providers.map(p => p.name));
-  const models: ModelIntent[] = policy.spec.models.map((m, i) => {
-    const path = `spec.models[${i}]`;
-    m.backends.forEach((b, j) => {
-      if (!known.has(b.provider)) {
-        problems.push({
-          path: `${path}.backends[${j}].provider`,
-          message: `no provider named "${b.provider}" in spec.providers`,
-        });
-      }
-    });
+  const models: ModelIntent[] = policy.spec.models.map(m => {
     return {
       name: m.name,
       backends: m.backends.map(b => ({
         provider: b.provider,
         model: b.model,
-        priority: b.priority ?? 0,
-        weight: b.weight ?? 1,
+        priority: b.priority,
+        weight: b.weight,
       })),
       limits: limitsOf(m),
-      failover: failoverOf(m, path, problems),
+      failover: failoverOf(m),
     };
   });
   return {
@@ -301,10 +240,10 @@ export interface AccessFacts {
 
 /** Builds the access intent of a validated AIAccessPolicy and what was observed for it. */
 export function buildAccessIntent(
-  policy: AccessPolicyInput,
+  policy: AIAccessPolicy,
   facts: AccessFacts = {},
 ): IntentResult<AccessIntent> {
-  const ref = policyRef('AIAccessPolicy', policy.metadata, policy.apiVersion);
+  const ref = policyRef('AIAccessPolicy', policy.metadata);
   const mtls = policy.spec.mtls;
   const allowed: SubjectMatcher[] = (mtls.allowedSubjects ?? []).flatMap(s => {
     const out: SubjectMatcher[] = [];
