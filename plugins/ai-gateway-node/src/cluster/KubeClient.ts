@@ -255,8 +255,9 @@ export class KubeClient {
       this.stats.errors++;
       if (attempt >= this.opts.maxRetries) throw failure;
       this.stats.retries++;
+      // The server's Retry-After wins over our own backoff (bounded, so a bad header cannot stall a pass).
       await sleep(
-        Math.min(wait ?? this.backoff(attempt), this.opts.maxBackoffMs * 6),
+        wait !== undefined ? Math.min(wait, 30_000) : this.backoff(attempt),
       );
     }
   }

@@ -1,0 +1,188 @@
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { startKubeServer, KubeServer } from '@kagenti/kube-server';
+import { KubeClient } from './KubeClient';
+import { clusterFromKubeconfig } from './clusterConfig';
+import { KubeObject, isNotFound, isUnreachable, KubeApiError } from './types';
+
+const FIELD_MANAGER = 'kagenti-ai-gateway';
+
+function configMap(name: string, data: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'default', labels: { app: 'test' } },
+    data,
+  };
+}
+
+describe('KubeClient against kube-server over HTTP', () => {
+  let server: KubeServer;
+  let client: KubeClient;
+
+  beforeAll(async () => {
+    server = await startKubeServer({ token: 'secret-token' });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+  beforeEach(() => {
+    server.faults.clear();
+    client = new KubeClient(
+      { name: 'test', url: server.url, token: 'secret-token' },
+      { fieldManager: FIELD_MANAGER, baseBackoffMs: 5, maxBackoffMs: 50, timeoutMs: 2000 },
+    );
+  });
+  afterEach(() => client.close());
+
+  it('applies with server-side apply as its field manager, then gets and lists by label', async () => {
+    await client.apply(configMap('a', { k: 'v1' }));
+    await client.apply(configMap('a', { k: 'v2' }));
+    const got = await client.get('v1', 'ConfigMap', 'default', 'a');
+    expect(got.data).toEqual({ k: 'v2' });
+    expect(
+      (got.metadata.managedFields as any[]).map(f => f.manager),
+    ).toContain(FIELD_MANAGER);
+    const { items } = await client.list('v1', 'ConfigMap', { labelSelector: 'app=test' });
+    expect(items.map(i => i.metadata.name)).toContain('a');
+    expect(items[0].kind).toBe('ConfigMap');
+    expect(client.stats.writes).toBe(2);
+  });
+
+  it('reads what it wrote with @kubernetes/client-node too', async () => {
+    await client.apply(configMap('b', { k: 'v' }));
+    const kc = new KubeConfig();
+    kc.loadFromString(server.kubeconfig());
+    const api = KubernetesObjectApi.makeApiClient(kc);
+    const read = await api.read({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'b', namespace: 'default' },
+    });
+    expect((read as any).data).toEqual({ k: 'v' });
+  });
+
+  it('deletes only the incarnation it was told about', async () => {
+    const first = await client.apply(configMap('c', { k: 'v' }));
+    await expect(
+      client.delete('v1', 'ConfigMap', 'default', 'c', 'not-the-uid'),
+    ).rejects.toMatchObject({ statusCode: 409 });
+    await client.delete('v1', 'ConfigMap', 'default', 'c', first.metadata.uid);
+    const err = await client.get('v1', 'ConfigMap', 'default', 'c').catch(e => e);
+    expect(isNotFound(err)).toBe(true);
+  });
+
+  it('retries 429 (honouring Retry-After), 5xx and connection resets', async () => {
+    server.faults.add({ kind: 'throttle', verb: 'patch', count: 1, retryAfterSeconds: 1 });
+    server.faults.add({ kind: 'error', verb: 'patch', status: 503, count: 1 });
+    server.faults.add({ kind: 'reset', verb: 'patch', count: 1 });
+    const started = Date.now();
+    await client.apply(configMap('d', { k: 'v' }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(client.stats.retries).toBe(3);
+    expect((await client.get('v1', 'ConfigMap', 'default', 'd')).data).toEqual({ k: 'v' });
+  });
+
+  it('gives up after its retries with the API error, without the request body', async () => {
+    server.faults.add({ kind: 'error', verb: 'patch', status: 500 });
+    const err = await client
+      .apply(configMap('e', { password: 'hunter2' }))
+      .catch(e => e);
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect(err.statusCode).toBe(500);
+    expect(String(err.message)).not.toContain('hunter2');
+  });
+
+  it('rides out a partition once it heals', async () => {
+    const id = server.faults.add({ kind: 'partition', verb: 'get' });
+    setTimeout(() => server.faults.remove(id), 300);
+    const c = new KubeClient(
+      { name: 'test', url: server.url, token: 'secret-token' },
+      { fieldManager: FIELD_MANAGER, baseBackoffMs: 5, maxBackoffMs: 50, timeoutMs: 200 },
+    );
+    await c.apply(configMap('f', { k: 'v' }));
+    await expect(c.get('v1', 'ConfigMap', 'default', 'f')).resolves.toBeTruthy();
+    c.close();
+  });
+
+  it('reports an unreachable cluster as such', async () => {
+    const c = new KubeClient(
+      { name: 'gone', url: 'http://127.0.0.1:1' },
+      { fieldManager: FIELD_MANAGER, baseBackoffMs: 1, maxBackoffMs: 5, maxRetries: 1 },
+    );
+    const err = await c.list('v1', 'ConfigMap').catch(e => e);
+    expect(isUnreachable(err)).toBe(true);
+    c.close();
+  });
+
+  it('writes status through the status subresource', async () => {
+    server.put({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'gw', namespace: 'default' },
+      spec: { gatewayClassName: 'eg', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
+    });
+    await client.applyStatus({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'gw', namespace: 'default' },
+      status: {
+        conditions: [
+          {
+            type: 'Accepted',
+            status: 'True',
+            reason: 'Accepted',
+            message: 'ok',
+            lastTransitionTime: '2026-01-01T00:00:00Z',
+            observedGeneration: 1,
+          },
+        ],
+      },
+    });
+    const gw = await client.get('gateway.networking.k8s.io/v1', 'Gateway', 'default', 'gw');
+    expect((gw.status as any).conditions[0].type).toBe('Accepted');
+  });
+
+  it('watches changes after listing', async () => {
+    const events: string[] = [];
+    let synced!: () => void;
+    const ready = new Promise<void>(r => (synced = r));
+    const handle = client.watch('v1', 'ConfigMap', { namespace: 'default', labelSelector: 'app=w' }, {
+      onSync: () => synced(),
+      onEvent: ev => events.push(`${ev.type} ${ev.object.metadata.name}`),
+    });
+    await ready;
+    const w = configMap('w1', { k: 'v' });
+    w.metadata.labels = { app: 'w' };
+    const created = await client.apply(w);
+    await client.delete('v1', 'ConfigMap', 'default', 'w1', created.metadata.uid);
+    for (let i = 0; i < 50 && events.length < 2; i++) {
+      await new Promise(r => setTimeout(r, 20));
+    }
+    handle.stop();
+    expect(events).toEqual(['ADDED w1', 'DELETED w1']);
+  });
+});
+
+describe('cluster configuration', () => {
+  it('reads a kubeconfig, and talks HTTPS with its CA', async () => {
+    const server = await startKubeServer({ https: true, token: 'tls-token' });
+    const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+    try {
+      const file = join(dir, 'config');
+      writeFileSync(file, server.kubeconfig());
+      const spec = clusterFromKubeconfig(file, { name: 'tls' });
+      expect(spec.name).toBe('tls');
+      expect(spec.caPem).toContain('BEGIN CERTIFICATE');
+      const client = new KubeClient(spec, { fieldManager: FIELD_MANAGER });
+      await client.apply(configMap('tls', { k: 'v' }));
+      expect((await client.get('v1', 'ConfigMap', 'default', 'tls')).data).toEqual({ k: 'v' });
+      client.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await server.stop();
+    }
+  });
+});
