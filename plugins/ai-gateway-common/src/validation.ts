@@ -134,6 +134,9 @@ function issueToProblems(issue: z.core.$ZodIssue, prefix: PropertyKey[]): Proble
       return [at(path, `must be at most ${max}${got}`)];
     }
     case 'invalid_value': {
+      if (input === undefined) {
+        return [at(path, 'required')];
+      }
       const values = issue.values.map(v => String(v));
       return [
         at(

@@ -154,6 +154,7 @@ export const modelBackendSchema = z.strictObject({
 });
 
 const positiveInt = () => z.int().min(1);
+const TOKEN_LIMITS = ['tokensPerHour', 'tokensPerDay', 'tokensPerMonth'];
 
 export const rateLimitSchema = z
   .strictObject({
@@ -170,7 +171,7 @@ export const rateLimitSchema = z
       if (!value || typeof value !== 'object') {
         return;
       }
-      const hasTokenLimit = ['tokensPerHour', 'tokensPerDay', 'tokensPerMonth'].some(
+      const hasTokenLimit = TOKEN_LIMITS.some(
         key => (value as Record<string, unknown>)[key] !== undefined,
       );
       const hasAnyLimit =
@@ -191,7 +192,19 @@ export const rateLimitSchema = z
       }
     },
     { when: () => true },
-  );
+  )
+  // The same two rules for the API server, as structural value validations.
+  .meta({
+    allOf: [
+      { anyOf: [...TOKEN_LIMITS, 'requestsPerMinute'].map(key => ({ required: [key] })) },
+      {
+        anyOf: [
+          { not: { required: ['tokenCountMode'] } },
+          ...TOKEN_LIMITS.map(key => ({ required: [key] })),
+        ],
+      },
+    ],
+  });
 
 export const retryOnSchema = z
   .union([z.int().min(100).max(599), z.enum(RETRY_TRIGGERS)], {
@@ -278,7 +291,8 @@ function routingSemanticIssues(spec: unknown): Issue[] {
           seen.set(name, i);
         }
       }
-      if (!Array.isArray(backends) || !Array.isArray(providers)) {
+      // Without any provider the empty list is the problem to report, not every reference.
+      if (!Array.isArray(backends) || providerNames.length === 0) {
         return;
       }
       backends.forEach((backend, j) => {
@@ -286,9 +300,7 @@ function routingSemanticIssues(spec: unknown): Issue[] {
         if (typeof provider === 'string' && provider && !providerNames.includes(provider)) {
           issues.push({
             path: ['models', i, 'backends', j, 'provider'],
-            message: `no provider named "${provider}" (have: ${
-              providerNames.length ? providerNames.join(', ') : 'none'
-            })`,
+            message: `no provider named "${provider}" (have: ${providerNames.join(', ')})`,
           });
         }
       });
