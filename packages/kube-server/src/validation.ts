@@ -498,3 +498,24 @@ export function validateObject(crds: CRD[], obj: unknown, options?: ValidateOpti
   if (schema) problems.push(...validateAgainstSchema(schema, obj, options));
   return problems;
 }
+
+/**
+ * Removes the fields the schema does not declare (CRD pruning), in place, as the API server does
+ * for `fieldValidation=Ignore|Warn`. Root `apiVersion`, `kind` and `metadata` are kept.
+ */
+export function pruneUnknownFields(schema: JSONSchemaProps | undefined, obj: unknown, root = true): void {
+  if (!schema || schema['x-kubernetes-preserve-unknown-fields']) return;
+  if (Array.isArray(obj)) {
+    obj.forEach(item => pruneUnknownFields(schema.items, item, false));
+    return;
+  }
+  if (!isPlainObject(obj)) return;
+  const props = schema.properties ?? {};
+  const embedded = schema['x-kubernetes-embedded-resource'];
+  for (const k of Object.keys(obj)) {
+    if ((root || embedded) && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
+    if (props[k]) pruneUnknownFields(props[k], obj[k], false);
+    else if (isPlainObject(schema.additionalProperties)) pruneUnknownFields(schema.additionalProperties, obj[k], false);
+    else if (schema.additionalProperties !== true && hasStructure(schema)) delete obj[k];
+  }
+}
