@@ -107,8 +107,7 @@ export async function createRouter(
             durationMs: last.durationMs,
             policies: last.policies,
             clusters: last.clusters.map(c => ({
-              cluster: c.cluster,
-              ok: c.ok,
+              ...c,
               ...(c.error ? { error: redact(c.error) } : {}),
             })),
           }

@@ -16,6 +16,7 @@ import {
 import {
   KubeClient,
   KubeObject,
+  acceptance,
   diffObject,
   isNotFound,
   isOwnedBy,
@@ -173,7 +174,7 @@ export class Reconciler {
     }
     const { cluster, resource } = entityToResource(entity, {
       defaultCluster: this.deps.settings.defaultCluster ?? '',
-    }) as { cluster: string; resource: KubeObject };
+    }) as unknown as { cluster: string; resource: KubeObject };
     const labelled: KubeObject = {
       ...resource,
       metadata: {
@@ -596,6 +597,7 @@ export class Reconciler {
                   ? 'drifted'
                   : 'in-sync',
               differences: differences?.length ? differences : undefined,
+              accepted: acceptance(liveObj as any)?.accepted,
             };
             states.push(state);
             if (state.drift === 'in-sync') {
@@ -607,6 +609,7 @@ export class Reconciler {
               observed.owned.set(k, { ...result, apiVersion: obj.apiVersion, kind: obj.kind });
               report.applied++;
               state.drift = 'in-sync';
+              state.accepted = acceptance(result as any)?.accepted;
               state.repaired = liveObj ? 'drifted' : 'missing';
               state.differences = undefined;
             } catch (e) {
@@ -739,22 +742,11 @@ export class Reconciler {
       namespace: d.resource.metadata.namespace ?? '',
       resource: d.resource,
       live,
-      objects: objects.map(o => ({
-        ...o,
-        accepted: this.acceptedOf(d.cluster, o),
-      })),
+      objects,
       reachable: true,
       error,
       updatedAt: new Date().toISOString(),
     };
-  }
-
-  /** Envoy AI Gateway's read-back: a single condition of type Accepted or NotAccepted. */
-  private acceptedOf(
-    _cluster: string,
-    _o: RenderedObjectState,
-  ): boolean | undefined {
-    return undefined;
   }
 
   /**

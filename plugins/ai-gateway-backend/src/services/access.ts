@@ -26,7 +26,7 @@ export function entityInfo(entity: Entity): EntityRefInfo {
   };
 }
 
-function conditionsOf(obj?: { status?: unknown }): ApiCondition[] {
+function conditionsOf(obj?: KubeObject): ApiCondition[] {
   const list = (obj?.status as { conditions?: any[] } | undefined)?.conditions;
   return (list ?? []).map(c => ({
     type: String(c.type),

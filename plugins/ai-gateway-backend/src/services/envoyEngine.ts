@@ -1,7 +1,4 @@
-import {
-  ACCESS_POLICY_KIND,
-  LABELS,
-} from '@kagenti/backstage-plugin-ai-gateway-common';
+import { ACCESS_POLICY_KIND } from '@kagenti/backstage-plugin-ai-gateway-common';
 import {
   ENVOY_AI_GATEWAY_API,
   EnvoyAiGatewayRenderer,
@@ -119,14 +116,27 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
     },
 
     status(policy, render, observed, applyErrors, now) {
+      const detail = render.detail as Detail | undefined;
+      const namespace = policy.metadata.namespace ?? '';
+      const gatewayName = (policy.spec as any)?.targetRef?.name;
+      const liveObjects = render.objects
+        .map(o => observed.owned.get(objectKey(o)))
+        .filter((o): o is KubeObject => o !== undefined);
       return computeStatus({
-        policy,
-        render,
-        observed,
+        policy: policy as any,
+        problems: render.problems,
+        objects: render.objects,
         applyErrors,
+        observed: {
+          gateway: observed.gateways.get(`${namespace}/${gatewayName}`) as any,
+          liveObjects: liveObjects as any,
+          secretKeys: observed.secretKeys,
+          policies: observed.policies as any,
+          bundle: detail?.bundle,
+          certificateError: detail?.certError,
+        },
         now,
-        labels: LABELS,
-      } as any) as Record<string, unknown>;
+      }) as unknown as Record<string, unknown>;
     },
   };
 }

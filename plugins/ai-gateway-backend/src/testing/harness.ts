@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { KubeServer } from '@kagenti/kube-server';
+import { aiGatewayPlugin } from '../plugin';
+import { RECONCILE_TASK_ID } from '../services/Triggers';
+
+export const ADMIN = 'user:default/admin';
+export const DEVELOPER = 'user:default/dev';
+/** A user the catalog hides every entity from. */
+export const STRANGER = 'user:default/stranger';
+
+/** The demo entities of examples/ai-gateway.yaml, as the catalog would hold them. */
+export function demoEntities(): Entity[] {
+  const text = readFileSync(
+    resolve(__dirname, '../../../../examples/ai-gateway.yaml'),
+    'utf8',
+  );
+  return parseAllDocuments(text)
+    .map(d => d.toJS() as Entity)
+    .filter(Boolean)
+    .map((e, i) => ({
+      ...e,
+      metadata: {
+        namespace: 'default',
+        uid: `uid-${i}`,
+        etag: 'e0',
+        ...e.metadata,
+      },
+    }));
+}
+
+/** A catalog whose content tests change between passes. */
+export class FakeCatalog {
+  constructor(public entities: Entity[]) {}
+
+  private visible(credentials?: BackstageCredentials) {
+    const p = credentials?.principal as { userEntityRef?: string } | undefined;
+    return p?.userEntityRef !== STRANGER;
+  }
+
+  find(ref: string) {
+    return this.entities.find(
+      e => stringifyEntityRef(e).toLowerCase() === ref.toLowerCase(),
+    );
+  }
+
+  /** Replaces (or adds) an entity, bumping its etag as the catalog does. */
+  upsert(entity: Entity) {
+    const ref = stringifyEntityRef(entity);
+    const rest = this.entities.filter(e => stringifyEntityRef(e) !== ref);
+    this.entities = [
+      ...rest,
+      {
+        ...entity,
+        metadata: { ...entity.metadata, etag: `e${Date.now()}${Math.random()}` },
+      },
+    ];
+  }
+
+  remove(ref: string) {
+    this.entities = this.entities.filter(
+      e => stringifyEntityRef(e).toLowerCase() !== ref.toLowerCase(),
+    );
+  }
+
+  service() {
+    return catalogServiceMock.mock({
+      getEntities: (async (request: any, options: any) => {
+        if (!this.visible(options?.credentials)) return { items: [] };
+        const filters = [request?.filter ?? []].flat();
+        const items = this.entities.filter(
+          e =>
+            filters.length === 0 ||
+            filters.some(
+              (f: any) =>
+                !f.kind ||
+                [f.kind]
+                  .flat()
+                  .some((k: string) => k.toLowerCase() === e.kind.toLowerCase()),
+            ),
+        );
+        return { items: structuredClone(items) };
+      }) as any,
+      getEntityByRef: (async (ref: any, options: any) => {
+        if (!this.visible(options?.credentials)) return undefined;
+        const r = typeof ref === 'string' ? parseEntityRef(ref) : ref;
+        const found = this.find(
+          stringifyEntityRef({
+            kind: r.kind,
+            namespace: r.namespace ?? 'default',
+            name: r.name,
+          }),
+        );
+        return found ? structuredClone(found) : undefined;
+      }) as any,
+    });
+  }
+}
+
+export interface Harness {
+  http: any;
+  catalog: FakeCatalog;
+  /** Runs one reconcile pass through the scheduler and waits for it. */
+  pass(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: {
+  kube: KubeServer;
+  entities?: Entity[];
+  aiGateway?: Record<string, unknown>;
+  clusters?: Array<Record<string, unknown>>;
+}): Promise<Harness> {
+  const catalog = new FakeCatalog(options.entities ?? demoEntities());
+  const scheduler = mockServices.scheduler();
+  const backend = await startTestBackend({
+    features: [
+      aiGatewayPlugin,
+      scheduler.factory({ skipTaskRunOnStartup: true }),
+      catalog.service().factory,
+      mockServices.permissions.mock({
+        authorize: (async (requests: any[], opts: any) =>
+          requests.map(() => ({
+            result:
+              opts?.credentials?.principal?.userEntityRef === ADMIN ||
+              opts?.credentials?.principal?.type === 'service'
+                ? AuthorizeResult.ALLOW
+                : AuthorizeResult.DENY,
+          }))) as any,
+      }).factory,
+      mockServices.rootConfig.factory({
+        data: {
+          aiGateway: {
+            clusters: options.clusters ?? [
+              {
+                name: 'local',
+                url: options.kube.url,
+                serviceAccountToken: options.kube.token,
+                local: true,
+              },
+            ],
+            watch: false,
+            catalogPollInterval: { hours: 1 },
+            ...options.aiGateway,
+          },
+        },
+      }),
+    ],
+  });
+  return {
+    http: backend.server,
+    catalog,
+    pass: () => scheduler.triggerTask(RECONCILE_TASK_ID),
+    stop: () => backend.stop(),
+  };
+}
+
+export const asUser = (ref: string) => mockCredentials.user.header(ref);
+export const unauthenticated = () => mockCredentials.none.header();
