@@ -25,8 +25,8 @@ import {
   routingPolicyEntity,
   routingStatus,
   serviceEntity,
-} from './testUtils/fixtures';
-import { API } from './testUtils/render';
+} from './__testUtils__/fixtures';
+import { API } from './__testUtils__/render';
 
 const entityExtensions = [
   aiGatewayApi,

@@ -6,8 +6,8 @@ import { screen } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import * as legacy from './index';
-import { agentAccess, agentEntity, routingPolicyEntity, routingStatus } from './testUtils/fixtures';
-import { API, createClient } from './testUtils/render';
+import { agentAccess, agentEntity, routingPolicyEntity, routingStatus } from './__testUtils__/fixtures';
+import { API, createClient } from './__testUtils__/render';
 
 describe('ai-gateway package root (legacy frontend system)', () => {
   const server = setupServer();

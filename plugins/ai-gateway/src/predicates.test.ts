@@ -9,7 +9,7 @@ import {
   agentEntity,
   routingPolicyEntity,
   serviceEntity,
-} from './testUtils/fixtures';
+} from './__testUtils__/fixtures';
 
 describe('predicates', () => {
   it('recognises agents: Component of type agent only', () => {

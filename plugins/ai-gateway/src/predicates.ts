@@ -1,5 +1,9 @@
 import type { Entity } from '@backstage/catalog-model';
-import { ACCESS_POLICY_KIND, ROUTING_POLICY_KIND } from './constants';
+import {
+  ACCESS_POLICY_KIND,
+  AGENT_COMPONENT_TYPE,
+  ROUTING_POLICY_KIND,
+} from '@kagenti/backstage-plugin-ai-gateway-common';
 
 const sameKind = (entity: Entity, kind: string) =>
   entity.kind.toLocaleLowerCase('en-US') === kind.toLocaleLowerCase('en-US');
@@ -10,7 +14,7 @@ const sameKind = (entity: Entity, kind: string) =>
  * @public
  */
 export function isAgentEntity(entity: Entity): boolean {
-  return sameKind(entity, 'Component') && entity.spec?.type === 'agent';
+  return sameKind(entity, 'Component') && entity.spec?.type === AGENT_COMPONENT_TYPE;
 }
 
 /** @public */

@@ -2,8 +2,8 @@ import { ResponseError } from '@backstage/errors';
 import { registerMswTestHooks } from '@backstage/frontend-test-utils';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { API, createClient } from '../testUtils/render';
-import { agentAccess, gateway, routingStatus } from '../testUtils/fixtures';
+import { API, createClient } from '../__testUtils__/render';
+import { agentAccess, gateway, routingStatus } from '../__testUtils__/fixtures';
 
 describe('AiGatewayClient', () => {
   const server = setupServer();

@@ -6,8 +6,8 @@ import {
   agentAccess,
   agentEntity,
   notAdmittedAccess,
-} from '../../testUtils/fixtures';
-import { API, render } from '../../testUtils/render';
+} from '../../__testUtils__/fixtures';
+import { API, render } from '../../__testUtils__/render';
 import { AgentAccessContent } from './AgentAccessContent';
 
 const ACCESS_URL = `${API}/agents/default/weather-agent/access`;

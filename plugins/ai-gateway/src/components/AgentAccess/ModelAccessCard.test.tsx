@@ -2,8 +2,8 @@ import { registerMswTestHooks } from '@backstage/frontend-test-utils';
 import { screen, within } from '@testing-library/react';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { agentAccess, agentEntity, notAdmittedAccess } from '../../testUtils/fixtures';
-import { API, render } from '../../testUtils/render';
+import { agentAccess, agentEntity, notAdmittedAccess } from '../../__testUtils__/fixtures';
+import { API, render } from '../../__testUtils__/render';
 import { ModelAccessCard } from './ModelAccessCard';
 
 const ACCESS_URL = `${API}/agents/default/weather-agent/access`;

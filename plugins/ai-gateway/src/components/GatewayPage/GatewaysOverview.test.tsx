@@ -3,8 +3,8 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { gateway } from '../../testUtils/fixtures';
-import { API, render } from '../../testUtils/render';
+import { gateway } from '../../__testUtils__/fixtures';
+import { API, render } from '../../__testUtils__/render';
 import { AiGatewayPage } from './AiGatewayPage';
 import { GatewaysOverview } from './GatewaysOverview';
 

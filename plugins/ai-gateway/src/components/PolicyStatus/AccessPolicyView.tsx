@@ -46,12 +46,8 @@ function TrustBundleCard(props: { status: ApiPolicyStatus }) {
     const exp = expiryHealth(bundle.earliestExpiry);
     if (exp !== 'ok' && exp !== 'pending') health = exp;
   }
-  const label =
-    ready?.status === 'True'
-      ? 'Loaded'
-      : ready
-      ? `${ready.reason}`
-      : 'Not reported yet';
+  let label = 'Not reported yet';
+  if (ready) label = ready.status === 'True' ? 'Loaded' : ready.reason;
   return (
     <InfoCard title="Trust bundle" variant="gridItem">
       <StatusMark health={health} label={label} />

@@ -7,8 +7,8 @@ import {
   accessStatus,
   routingPolicyEntity,
   routingStatus,
-} from '../../testUtils/fixtures';
-import { API, render } from '../../testUtils/render';
+} from '../../__testUtils__/fixtures';
+import { API, render } from '../../__testUtils__/render';
 import { PolicyContent } from './PolicyContent';
 
 const ROUTING_URL = `${API}/policies/default/airoutingpolicy/team1-models`;
@@ -121,7 +121,9 @@ describe('PolicyContent', () => {
       expect(bundle).toHaveTextContent('Certificates2');
       expect(bundle).toHaveTextContent('Sequence7');
       expect(bundle).toHaveTextContent('Thu, 01 Jan 2099 00:00:00 GMT (in 72 years)');
-      expect(screen.getByText('Loaded')).toBeInTheDocument();
+      const card = bundle.parentElement!;
+      expect(within(card).getByText('Loaded')).toBeInTheDocument();
+      expect(within(card).getByTestId('status-ok')).toBeInTheDocument();
       const subjects = screen.getByRole('region', { name: 'Allowed subjects' });
       expect(rowOf(subjects, 'spiffe://localtest.me/ns/team1/')).toHaveTextContent('Prefix');
       expect(
@@ -185,6 +187,14 @@ describe('PolicyContent', () => {
     await render(<PolicyContent />, routingPolicyEntity);
     expect(await screen.findByText(/Cluster "prod-east" is unreachable/)).toBeInTheDocument();
     expect(screen.getByText(/Unauthorized: token expired/)).toBeInTheDocument();
+  });
+
+  it('says when the status is incomplete, e.g. not reconciled yet', async () => {
+    respond(ROUTING_URL, { ...routingStatus, error: 'not reconciled yet', objects: [] });
+    await render(<PolicyContent />, routingPolicyEntity);
+    expect(
+      await screen.findByRole('status', { name: 'Status incomplete' }),
+    ).toHaveTextContent('not reconciled yet');
   });
 
   it('shows the backend error', async () => {

@@ -2,10 +2,12 @@ import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Grid from '@material-ui/core/Grid';
+import Alert from '@material-ui/lab/Alert';
+import AlertTitle from '@material-ui/lab/AlertTitle';
 import type { ApiPolicyStatus } from '@kagenti/backstage-plugin-ai-gateway-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { aiGatewayApiRef } from '../../api';
-import { ACCESS_POLICY_KIND } from '../../constants';
+import { ACCESS_POLICY_KIND } from '@kagenti/backstage-plugin-ai-gateway-common';
 import {
   ClusterUnreachable,
   entityNamespace,
@@ -29,6 +31,14 @@ export function PolicyStatusView(props: { status: ApiPolicyStatus }) {
       {!status.reachable && (
         <Grid item xs={12}>
           <ClusterUnreachable cluster={status.cluster} error={status.error} />
+        </Grid>
+      )}
+      {status.reachable && status.error && (
+        <Grid item xs={12}>
+          <Alert severity="warning" role="status" aria-label="Status incomplete">
+            <AlertTitle>Status is incomplete</AlertTitle>
+            {status.error}
+          </Alert>
         </Grid>
       )}
       <Grid item xs={12} md={6}>
