@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { dnsName } from '../naming/names';
 import type {
   AccessIntent,
   CredentialType,
@@ -225,8 +226,9 @@ export function httpsListenersServing(
     .map(l => l.name);
 }
 
+/** Name of the managed server certificate Secret of access policy `<a>`: `<a>-mtls-server`. */
 export function managedServerSecretName(policyName: string): string {
-  return `${policyName}-mtls-server`;
+  return dnsName(policyName, 'mtls-server');
 }
 
 export interface AccessFacts {
