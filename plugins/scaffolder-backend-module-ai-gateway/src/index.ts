@@ -1,8 +1,11 @@
-/***/
 /**
- * The ai-gateway module for @backstage/plugin-scaffolder-backend.
+ * Scaffolder actions of the Kagenti AI Gateway: `aigateway:policy:validate`,
+ * `aigateway:policy:apply`, `aigateway:agent:access` and `aigateway:publish:local`.
  *
  * @packageDocumentation
  */
 
-export { scaffolderModule as default } from './module';
+export { scaffolderModuleAiGateway as default } from './module';
+export { createPolicyValidateAction } from './actions/validatePolicy';
+export { createAgentAccessAction } from './actions/agentAccess';
+export { createPublishLocalAction } from './actions/publishLocal';

@@ -1,21 +1,34 @@
-import { createBackendModule } from "@backstage/backend-plugin-api";
-import { scaffolderActionsExtensionPoint  } from '@backstage/plugin-scaffolder-node';
-import { createExampleAction } from "./actions/example";
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createAgentAccessAction } from './actions/agentAccess';
+import { createPolicyValidateAction } from './actions/validatePolicy';
+import { createPublishLocalAction } from './actions/publishLocal';
 
-/**
- * A backend module that registers the action into the scaffolder
- */
-export const scaffolderModule = createBackendModule({
-  moduleId: 'example-action',
+/** Registers the `aigateway:*` scaffolder actions. */
+export const scaffolderModuleAiGateway = createBackendModule({
   pluginId: 'scaffolder',
+  moduleId: 'ai-gateway',
   register({ registerInit }) {
     registerInit({
       deps: {
-        scaffolderActions: scaffolderActionsExtensionPoint
+        scaffolderActions: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+        catalog: catalogServiceRef,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        logger: coreServices.logger,
       },
-      async init({ scaffolderActions}) {
-        scaffolderActions.addActions(createExampleAction());
-      }
+      async init({ scaffolderActions, config, catalog, auth }) {
+        scaffolderActions.addActions(
+          createPolicyValidateAction(),
+          createAgentAccessAction({ config, catalog }),
+          createPublishLocalAction({ config, catalog, auth }),
+        );
+      },
     });
   },
-})
+});
