@@ -207,7 +207,7 @@ class Server implements KubeServer {
     if (this.opts.https) {
       const { ca, serving } = await generateServingCert();
       this.caPem = ca.certPem;
-      this.server = https.createServer({ cert: serving.certPem + ca.certPem, key: serving.keyPem }, handler);
+      this.server = https.createServer({ cert: `${serving.certPem.trim()}\n${ca.certPem.trim()}\n`, key: serving.keyPem }, handler);
     } else {
       this.server = http.createServer(handler);
     }

@@ -37,7 +37,7 @@ export async function generateCa(commonName: string, opts: { uri?: string; days?
     signingAlgorithm: ALG,
     extensions,
   });
-  return { keys, cert, certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey), der: Buffer.from(cert.rawData) };
+  return { keys, cert, certPem: `${cert.toString('pem').trim()}\n`, keyPem: await keyPem(keys.privateKey), der: Buffer.from(cert.rawData) };
 }
 
 /** A CA and a serving certificate for `localhost` and 127.0.0.1 signed by it. */
@@ -64,6 +64,6 @@ export async function generateServingCert(hosts: string[] = ['localhost', '127.0
   });
   return {
     ca,
-    serving: { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey), der: Buffer.from(cert.rawData) },
+    serving: { certPem: `${cert.toString('pem').trim()}\n`, keyPem: await keyPem(keys.privateKey), der: Buffer.from(cert.rawData) },
   };
 }
