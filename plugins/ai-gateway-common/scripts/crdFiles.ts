@@ -10,7 +10,10 @@ const HEADER = [
 ].join('\n');
 
 /** The exact contents of the committed CRD files. */
-export function renderPolicyCrdFiles(): Array<{ fileName: string; content: string }> {
+export function renderPolicyCrdFiles(): Array<{
+  fileName: string;
+  content: string;
+}> {
   return buildPolicyCrds().map(({ fileName, crd }) => ({
     fileName,
     content: `${HEADER}\n${stringify(crd, { lineWidth: 0 })}`,

@@ -19,6 +19,10 @@ describe('permissions', () => {
       attributes: { action: 'update' },
       resourceType: 'catalog-entity',
     });
-    expect(aiGatewayPermissions.every(p => isResourcePermission(p, 'catalog-entity'))).toBe(true);
+    expect(
+      aiGatewayPermissions.every(p =>
+        isResourcePermission(p, 'catalog-entity'),
+      ),
+    ).toBe(true);
   });
 });

@@ -7,7 +7,11 @@ import {
 
 describe('parseSpiffeId', () => {
   it.each([
-    ['spiffe://localtest.me/ns/team1/sa/weather-agent', 'localtest.me', '/ns/team1/sa/weather-agent'],
+    [
+      'spiffe://localtest.me/ns/team1/sa/weather-agent',
+      'localtest.me',
+      '/ns/team1/sa/weather-agent',
+    ],
     ['spiffe://example.org', 'example.org', ''],
     ['spiffe://td_1-x.y/A.b-c_D/0', 'td_1-x.y', '/A.b-c_D/0'],
     ['spiffe://localtest.me/...x', 'localtest.me', '/...x'],
@@ -20,7 +24,10 @@ describe('parseSpiffeId', () => {
     ['SPIFFE://localtest.me/ns/x', 'must start with "spiffe://"'],
     ['spiffe://', 'trust domain is missing'],
     ['spiffe:///ns/x', 'trust domain is missing'],
-    ['spiffe://Localtest.me/ns/x', 'trust domain "Localtest.me" may contain only lowercase letters, digits, ".", "-" and "_"'],
+    [
+      'spiffe://Localtest.me/ns/x',
+      'trust domain "Localtest.me" may contain only lowercase letters, digits, ".", "-" and "_"',
+    ],
     ['spiffe://localtest.me:8443/ns/x', 'must not contain a port'],
     ['spiffe://user@localtest.me/ns/x', 'must not contain userinfo'],
     ['spiffe://localtest.me/ns/x?a=b', 'must not contain a query'],
@@ -30,10 +37,19 @@ describe('parseSpiffeId', () => {
     ['spiffe://localtest.me/ns//x', 'path segments must not be empty'],
     ['spiffe://localtest.me/ns/./x', 'path segments must not be "." or ".."'],
     ['spiffe://localtest.me/ns/../x', 'path segments must not be "." or ".."'],
-    ['spiffe://localtest.me/ns/x%20y', 'path segment "x%20y" may contain only letters, digits, ".", "-" and "_"'],
-    ['spiffe://localtest.me/ns/ü', 'path segment "ü" may contain only letters, digits, ".", "-" and "_"'],
+    [
+      'spiffe://localtest.me/ns/x%20y',
+      'path segment "x%20y" may contain only letters, digits, ".", "-" and "_"',
+    ],
+    [
+      'spiffe://localtest.me/ns/ü',
+      'path segment "ü" may contain only letters, digits, ".", "-" and "_"',
+    ],
     [`spiffe://localtest.me/${'a'.repeat(2048)}`, 'must be at most 2048 bytes'],
-    [`spiffe://${'a'.repeat(256)}`, 'trust domain must be at most 255 characters'],
+    [
+      `spiffe://${'a'.repeat(256)}`,
+      'trust domain must be at most 255 characters',
+    ],
   ])('rejects %s', (id, message) => {
     expect(parseSpiffeId(id)).toEqual({ ok: false, message });
   });
@@ -42,7 +58,10 @@ describe('parseSpiffeId', () => {
     // 2048 ASCII characters are fine; 2048 characters of which one takes two bytes are not.
     const ascii = `spiffe://td/${'a'.repeat(2047 - 'spiffe://td/'.length)}`;
     expect(parseSpiffeId(`${ascii}a`).ok).toBe(true);
-    expect(parseSpiffeId(`${ascii}é`)).toEqual({ ok: false, message: 'must be at most 2048 bytes' });
+    expect(parseSpiffeId(`${ascii}é`)).toEqual({
+      ok: false,
+      message: 'must be at most 2048 bytes',
+    });
   });
 
   it('lets prefixes end with a slash', () => {
@@ -68,9 +87,19 @@ describe('agentSpiffeId and spiffeIdAdmitted', () => {
   });
 
   it('matches spiffeId exactly and spiffeIdPrefix by prefix', () => {
-    expect(spiffeIdAdmitted(id, 'localtest.me', [{ spiffeIdPrefix: 'spiffe://localtest.me/ns/team1/' }])).toBe(true);
-    expect(spiffeIdAdmitted(id, 'localtest.me', [{ spiffeIdPrefix: 'spiffe://localtest.me/ns/team2/' }])).toBe(false);
+    expect(
+      spiffeIdAdmitted(id, 'localtest.me', [
+        { spiffeIdPrefix: 'spiffe://localtest.me/ns/team1/' },
+      ]),
+    ).toBe(true);
+    expect(
+      spiffeIdAdmitted(id, 'localtest.me', [
+        { spiffeIdPrefix: 'spiffe://localtest.me/ns/team2/' },
+      ]),
+    ).toBe(false);
     expect(spiffeIdAdmitted(id, 'localtest.me', [{ spiffeId: id }])).toBe(true);
-    expect(spiffeIdAdmitted(id, 'localtest.me', [{ spiffeId: `${id}-2` }])).toBe(false);
+    expect(
+      spiffeIdAdmitted(id, 'localtest.me', [{ spiffeId: `${id}-2` }]),
+    ).toBe(false);
   });
 });

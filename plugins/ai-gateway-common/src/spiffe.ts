@@ -33,7 +33,10 @@ export function trustDomainProblem(trustDomain: string): string | undefined {
 }
 
 export function parseSpiffeId(s: string): SpiffeIdParseResult {
-  const fail = (message: string): SpiffeIdParseResult => ({ ok: false, message });
+  const fail = (message: string): SpiffeIdParseResult => ({
+    ok: false,
+    message,
+  });
   if (typeof s !== 'string') {
     return fail('must be a string');
   }

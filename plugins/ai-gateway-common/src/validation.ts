@@ -17,7 +17,11 @@ import {
   DNS_SUBDOMAIN_MESSAGE,
   DNS_SUBDOMAIN_PATTERN,
 } from './schema/common';
-import type { AIPolicy, AIPolicyKind, PolicyMetadata } from './schema/resources';
+import type {
+  AIPolicy,
+  AIPolicyKind,
+  PolicyMetadata,
+} from './schema/resources';
 import {
   routingPolicySpecSchema,
   routingPolicyStatusSchema,
@@ -92,7 +96,10 @@ function describeValue(value: unknown): string {
 const plural = (n: number | bigint, word: string) =>
   `${n} ${word}${Number(n) === 1 ? '' : 's'}`;
 
-function issueToProblems(issue: z.core.$ZodIssue, prefix: PropertyKey[]): Problem[] {
+function issueToProblems(
+  issue: z.core.$ZodIssue,
+  prefix: PropertyKey[],
+): Problem[] {
   const at = (segments: PropertyKey[], message: string): Problem => ({
     path: formatPath([...prefix, ...segments]),
     message,
@@ -109,13 +116,23 @@ function issueToProblems(issue: z.core.$ZodIssue, prefix: PropertyKey[]): Proble
         return [at(path, 'required')];
       }
       return [
-        at(path, `must be ${describeExpected(issue.expected)}, not ${describeValue(input)}`),
+        at(
+          path,
+          `must be ${describeExpected(issue.expected)}, not ${describeValue(
+            input,
+          )}`,
+        ),
       ];
     case 'too_small': {
       const min = issue.minimum;
       if (issue.origin === 'string') {
         return [
-          at(path, Number(min) === 1 ? 'must not be empty' : `must be at least ${plural(min, 'character')}`),
+          at(
+            path,
+            Number(min) === 1
+              ? 'must not be empty'
+              : `must be at least ${plural(min, 'character')}`,
+          ),
         ];
       }
       if (issue.origin === 'array') {
@@ -155,7 +172,9 @@ function issueToProblems(issue: z.core.$ZodIssue, prefix: PropertyKey[]): Proble
         options?: unknown[];
       };
       if (union.discriminator && union.options) {
-        const value = (input as Record<string, unknown> | undefined)?.[union.discriminator];
+        const value = (input as Record<string, unknown> | undefined)?.[
+          union.discriminator
+        ];
         const options = union.options.map(String).join(', ');
         return [
           at(
@@ -207,7 +226,10 @@ export function validateAccessPolicySpec(
   return validateWith(accessPolicySpecSchema, input, ['spec']);
 }
 
-const POLICY_KINDS: readonly string[] = [ROUTING_POLICY_KIND, ACCESS_POLICY_KIND];
+const POLICY_KINDS: readonly string[] = [
+  ROUTING_POLICY_KIND,
+  ACCESS_POLICY_KIND,
+];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -240,15 +262,24 @@ function nameProblems(
 function kindProblems(apiVersion: unknown, kind: unknown): Problem[] {
   const problems: Problem[] = [];
   if (apiVersion !== AI_GATEWAY_API_VERSION) {
-    problems.push({ path: 'apiVersion', message: `must be "${AI_GATEWAY_API_VERSION}"` });
+    problems.push({
+      path: 'apiVersion',
+      message: `must be "${AI_GATEWAY_API_VERSION}"`,
+    });
   }
   if (typeof kind !== 'string' || !POLICY_KINDS.includes(kind)) {
-    problems.push({ path: 'kind', message: `must be one of ${POLICY_KINDS.join(', ')}` });
+    problems.push({
+      path: 'kind',
+      message: `must be one of ${POLICY_KINDS.join(', ')}`,
+    });
   }
   return problems;
 }
 
-function validateSpecOfKind(kind: unknown, spec: unknown): ValidationResult<unknown> {
+function validateSpecOfKind(
+  kind: unknown,
+  spec: unknown,
+): ValidationResult<unknown> {
   if (kind === ROUTING_POLICY_KIND) {
     return validateRoutingPolicySpec(spec);
   }
@@ -262,18 +293,38 @@ function validateSpecOfKind(kind: unknown, spec: unknown): ValidationResult<unkn
  * Validates a whole custom resource (as read from a file or a cluster). The kind comes from
  * `apiVersion`/`kind`; metadata must carry a valid name and namespace.
  */
-export function validatePolicyResource(obj: unknown): ValidationResult<AIPolicy> {
+export function validatePolicyResource(
+  obj: unknown,
+): ValidationResult<AIPolicy> {
   if (!isRecord(obj)) {
-    return { ok: false, problems: [{ path: '', message: 'must be an object' }] };
+    return {
+      ok: false,
+      problems: [{ path: '', message: 'must be an object' }],
+    };
   }
   const problems = kindProblems(obj.apiVersion, obj.kind);
   const metadata = obj.metadata;
   if (!isRecord(metadata)) {
-    problems.push({ path: 'metadata', message: metadata === undefined ? 'required' : 'must be an object' });
+    problems.push({
+      path: 'metadata',
+      message: metadata === undefined ? 'required' : 'must be an object',
+    });
   } else {
     problems.push(
-      ...nameProblems(metadata.name, ['metadata', 'name'], DNS_SUBDOMAIN_PATTERN, 253, DNS_SUBDOMAIN_MESSAGE),
-      ...nameProblems(metadata.namespace, ['metadata', 'namespace'], DNS_LABEL_PATTERN, 63, DNS_LABEL_MESSAGE),
+      ...nameProblems(
+        metadata.name,
+        ['metadata', 'name'],
+        DNS_SUBDOMAIN_PATTERN,
+        253,
+        DNS_SUBDOMAIN_MESSAGE,
+      ),
+      ...nameProblems(
+        metadata.namespace,
+        ['metadata', 'namespace'],
+        DNS_LABEL_PATTERN,
+        63,
+        DNS_LABEL_MESSAGE,
+      ),
     );
   }
   const spec = validateSpecOfKind(obj.kind, obj.spec);
@@ -283,7 +334,9 @@ export function validatePolicyResource(obj: unknown): ValidationResult<AIPolicy>
   let status: unknown = undefined;
   if (obj.status !== undefined) {
     const statusResult = validateWith<unknown>(
-      obj.kind === ROUTING_POLICY_KIND ? routingPolicyStatusSchema : accessPolicyStatusSchema,
+      obj.kind === ROUTING_POLICY_KIND
+        ? routingPolicyStatusSchema
+        : accessPolicyStatusSchema,
       obj.status,
       ['status'],
     );
@@ -310,7 +363,11 @@ export function validatePolicyResource(obj: unknown): ValidationResult<AIPolicy>
 export interface PolicyEntityLike {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; annotations?: Record<string, string>; [key: string]: unknown };
+  metadata: {
+    name: string;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
   spec?: Record<string, unknown>;
   [key: string]: unknown;
 }
@@ -362,11 +419,16 @@ export function validatePolicyEntity(
   entity: unknown,
 ): ValidationResult<ValidatedPolicyEntity> {
   if (!isRecord(entity)) {
-    return { ok: false, problems: [{ path: '', message: 'must be an object' }] };
+    return {
+      ok: false,
+      problems: [{ path: '', message: 'must be an object' }],
+    };
   }
   const problems = kindProblems(entity.apiVersion, entity.kind);
   const metadata = isRecord(entity.metadata) ? entity.metadata : {};
-  const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+  const annotations = isRecord(metadata.annotations)
+    ? metadata.annotations
+    : {};
   problems.push(
     ...nameProblems(
       metadata.name,
@@ -385,7 +447,10 @@ export function validatePolicyEntity(
     ),
   );
   const cluster = annotations[ANNOTATIONS.cluster];
-  if (cluster !== undefined && (typeof cluster !== 'string' || cluster.length === 0)) {
+  if (
+    cluster !== undefined &&
+    (typeof cluster !== 'string' || cluster.length === 0)
+  ) {
     problems.push({
       path: formatPath(['metadata', 'annotations', ANNOTATIONS.cluster]),
       message: 'must be a cluster name, or left out for the default cluster',
@@ -394,7 +459,10 @@ export function validatePolicyEntity(
   const rawSpec = entity.spec;
   let specResult: ValidationResult<unknown> = { ok: true, value: undefined };
   if (!isRecord(rawSpec)) {
-    problems.push({ path: 'spec', message: rawSpec === undefined ? 'required' : 'must be an object' });
+    problems.push({
+      path: 'spec',
+      message: rawSpec === undefined ? 'required' : 'must be an object',
+    });
   } else {
     const { owner, system, ...spec } = rawSpec;
     problems.push(

@@ -72,17 +72,29 @@ export class AIGatewayEntitiesProcessor implements CatalogProcessor {
       incoming: string,
     ) => {
       emit(processingResult.relation({ source: self, type: outgoing, target }));
-      emit(processingResult.relation({ source: target, type: incoming, target: self }));
+      emit(
+        processingResult.relation({
+          source: target,
+          type: incoming,
+          target: self,
+        }),
+      );
     };
 
     relate(
-      parseEntityRef(owner, { defaultKind: 'Group', defaultNamespace: namespace }),
+      parseEntityRef(owner, {
+        defaultKind: 'Group',
+        defaultNamespace: namespace,
+      }),
       RELATION_OWNED_BY,
       RELATION_OWNER_OF,
     );
     if (system) {
       relate(
-        parseEntityRef(system, { defaultKind: 'System', defaultNamespace: namespace }),
+        parseEntityRef(system, {
+          defaultKind: 'System',
+          defaultNamespace: namespace,
+        }),
         RELATION_PART_OF,
         RELATION_HAS_PART,
       );

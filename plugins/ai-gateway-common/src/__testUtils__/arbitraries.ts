@@ -10,7 +10,8 @@ import {
   TOKEN_COUNT_MODES,
 } from '../schema/routingPolicy';
 
-const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+const optional = <T>(arb: fc.Arbitrary<T>) =>
+  fc.option(arb, { nil: undefined });
 
 /** Drops keys whose value is undefined, as YAML would never have them. */
 function compact<T extends Record<string, unknown>>(obj: T): T {
@@ -19,7 +20,9 @@ function compact<T extends Record<string, unknown>>(obj: T): T {
   ) as T;
 }
 
-export const dnsLabelArb = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,12}[a-z0-9])?$/);
+export const dnsLabelArb = fc.stringMatching(
+  /^[a-z0-9]([-a-z0-9]{0,12}[a-z0-9])?$/,
+);
 export const dnsSubdomainArb = fc
   .array(dnsLabelArb, { minLength: 1, maxLength: 3 })
   .map(labels => labels.join('.'));
@@ -118,7 +121,10 @@ const rateLimitArb = fc
 const failoverArb = fc
   .record({
     retryOn: fc.uniqueArray(
-      fc.oneof(fc.integer({ min: 100, max: 599 }), fc.constantFrom(...RETRY_TRIGGERS)),
+      fc.oneof(
+        fc.integer({ min: 100, max: 599 }),
+        fc.constantFrom(...RETRY_TRIGGERS),
+      ),
       { minLength: 1, maxLength: 6 },
     ),
     maxRetries: optional(fc.integer({ min: 0, max: 10 })),
@@ -171,9 +177,9 @@ export const routingPolicySpecArb = fc
     }),
   );
 
-const pathSegmentArb = fc.stringMatching(/^[a-zA-Z0-9_-][a-zA-Z0-9._-]{0,8}$/).filter(
-  s => s !== '.' && s !== '..',
-);
+const pathSegmentArb = fc
+  .stringMatching(/^[a-zA-Z0-9_-][a-zA-Z0-9._-]{0,8}$/)
+  .filter(s => s !== '.' && s !== '..');
 
 export const trustDomainArb = fc.stringMatching(/^[a-z0-9._-]{1,20}$/);
 
@@ -197,12 +203,17 @@ export const accessPolicySpecArb = trustDomainArb.chain(trustDomain =>
           .record({
             name: dnsSubdomainArb,
             namespace: optional(dnsLabelArb),
-            key: optional(fc.constantFrom('bundle.spiffe', 'bundle.crt', 'ca_bundle.pem')),
+            key: optional(
+              fc.constantFrom('bundle.spiffe', 'bundle.crt', 'ca_bundle.pem'),
+            ),
           })
           .map(compact),
         serverCertRef: optional(fc.record({ name: dnsSubdomainArb })),
         allowedSubjects: optional(
-          fc.array(allowedSubjectArb(trustDomain), { minLength: 1, maxLength: 3 }),
+          fc.array(allowedSubjectArb(trustDomain), {
+            minLength: 1,
+            maxLength: 3,
+          }),
         ),
       })
       .map(compact),

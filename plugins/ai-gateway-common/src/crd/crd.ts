@@ -34,7 +34,8 @@ function isObjectSchema(node: unknown): node is JsonSchemaNode {
   );
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const same = (a: unknown, b: unknown) =>
+  JSON.stringify(a) === JSON.stringify(b);
 
 /** Merges variant property schemas: equal ones stay, string enums are united. */
 function mergeProperty(key: string, schemas: JsonSchemaNode[]): JsonSchemaNode {
@@ -52,7 +53,9 @@ function mergeProperty(key: string, schemas: JsonSchemaNode[]): JsonSchemaNode {
 
 /** One object schema for a union of objects, with a `oneOf` picking exactly one variant. */
 function mergeObjectUnion(variants: JsonSchemaNode[]): JsonSchemaNode {
-  const props = variants.map(v => (v.properties ?? {}) as Record<string, JsonSchemaNode>);
+  const props = variants.map(
+    v => (v.properties ?? {}) as Record<string, JsonSchemaNode>,
+  );
   const keys = [...new Set(props.flatMap(p => Object.keys(p)))];
   const properties: Record<string, JsonSchemaNode> = {};
   for (const key of keys) {
@@ -76,7 +79,9 @@ function mergeObjectUnion(variants: JsonSchemaNode[]): JsonSchemaNode {
     if (Object.keys(discriminators).length > 0) {
       branch.properties = discriminators;
     }
-    const extraRequired = requiredOf(variant).filter(key => !required.includes(key));
+    const extraRequired = requiredOf(variant).filter(
+      key => !required.includes(key),
+    );
     if (extraRequired.length > 0) {
       branch.required = extraRequired;
     }
@@ -119,7 +124,11 @@ export function toStructuralSchema(input: JsonSchemaNode): JsonSchemaNode {
   }
   for (const junctor of ['oneOf', 'anyOf'] as const) {
     const variants = node[junctor];
-    if (Array.isArray(variants) && variants.length > 0 && variants.every(isObjectSchema)) {
+    if (
+      Array.isArray(variants) &&
+      variants.length > 0 &&
+      variants.every(isObjectSchema)
+    ) {
       const rest = { ...node };
       delete rest[junctor];
       node = { ...rest, ...mergeObjectUnion(variants) };
@@ -128,7 +137,9 @@ export function toStructuralSchema(input: JsonSchemaNode): JsonSchemaNode {
   if (node.properties) {
     const properties: Record<string, JsonSchemaNode> = {};
     let required = (node.required ?? []) as string[];
-    for (const [key, value] of Object.entries(node.properties as Record<string, JsonSchemaNode>)) {
+    for (const [key, value] of Object.entries(
+      node.properties as Record<string, JsonSchemaNode>,
+    )) {
       // z.never(): a field that must not be set. Leaving it out of the schema makes the API
       // server reject (strict field validation) or prune it.
       if (same(value, { not: {} })) {
@@ -153,7 +164,10 @@ export function toStructuralSchema(input: JsonSchemaNode): JsonSchemaNode {
 /** The structural OpenAPI v3 schema of a zod schema (defaults make fields optional). */
 export function zodToStructuralSchema(schema: z.ZodType): JsonSchemaNode {
   return toStructuralSchema(
-    z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' }) as JsonSchemaNode,
+    z.toJSONSchema(schema, {
+      io: 'input',
+      target: 'openapi-3.0',
+    }) as JsonSchemaNode,
   );
 }
 
@@ -205,14 +219,22 @@ function buildCrd(
           storage: true,
           subresources: { status: {} },
           additionalPrinterColumns: [
-            { name: 'Gateway', type: 'string', jsonPath: '.spec.targetRef.name' },
+            {
+              name: 'Gateway',
+              type: 'string',
+              jsonPath: '.spec.targetRef.name',
+            },
             ...columns,
             {
               name: 'Programmed',
               type: 'string',
               jsonPath: '.status.conditions[?(@.type=="Programmed")].status',
             },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+            {
+              name: 'Age',
+              type: 'date',
+              jsonPath: '.metadata.creationTimestamp',
+            },
           ],
           schema: {
             openAPIV3Schema: {
@@ -245,7 +267,13 @@ export function buildRoutingPolicyCrd(): JsonSchemaNode {
     'AIRoutingPolicy: the providers a Gateway routes to, their credentials, the models it exposes, fallback, failover and rate limits.',
     routingPolicySpecSchema,
     routingPolicyStatusSchema,
-    [{ name: 'Providers', type: 'string', jsonPath: '.spec.providers[*].name' }],
+    [
+      {
+        name: 'Providers',
+        type: 'string',
+        jsonPath: '.spec.providers[*].name',
+      },
+    ],
   );
 }
 
@@ -260,12 +288,21 @@ export function buildAccessPolicyCrd(): JsonSchemaNode {
     'AIAccessPolicy: mutual TLS on a Gateway, admitting workloads by SPIFFE identity (SPIRE X.509-SVIDs) without API tokens.',
     accessPolicySpecSchema,
     accessPolicyStatusSchema,
-    [{ name: 'Trust Domain', type: 'string', jsonPath: '.spec.mtls.trustDomain' }],
+    [
+      {
+        name: 'Trust Domain',
+        type: 'string',
+        jsonPath: '.spec.mtls.trustDomain',
+      },
+    ],
   );
 }
 
 /** Both CRDs with the file name each is committed under in `deploy/crds/`. */
-export function buildPolicyCrds(): Array<{ fileName: string; crd: JsonSchemaNode }> {
+export function buildPolicyCrds(): Array<{
+  fileName: string;
+  crd: JsonSchemaNode;
+}> {
   return [
     { fileName: 'airoutingpolicies.yaml', crd: buildRoutingPolicyCrd() },
     { fileName: 'aiaccesspolicies.yaml', crd: buildAccessPolicyCrd() },

@@ -1,6 +1,11 @@
 import * as z from 'zod';
 import { parseSpiffeId, parseSpiffeIdPrefix } from '../spiffe';
-import { commonStatusShape, dnsLabel, dnsSubdomain, targetRefSchema } from './common';
+import {
+  commonStatusShape,
+  dnsLabel,
+  dnsSubdomain,
+  targetRefSchema,
+} from './common';
 
 export const TRUST_DOMAIN_PATTERN = /^[a-z0-9._-]+$/;
 export const DEFAULT_TRUST_BUNDLE_KEY = 'bundle.spiffe';
@@ -61,13 +66,10 @@ export const trustBundleConfigMapSchema = z.strictObject({
 });
 
 export const mtlsSchema = z.strictObject({
-  trustDomain: z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(TRUST_DOMAIN_PATTERN, {
-      error: 'must be a SPIFFE trust domain (lowercase letters, digits, ".", "-" and "_")',
-    }),
+  trustDomain: z.string().min(1).max(255).regex(TRUST_DOMAIN_PATTERN, {
+    error:
+      'must be a SPIFFE trust domain (lowercase letters, digits, ".", "-" and "_")',
+  }),
   trustBundleConfigMap: trustBundleConfigMapSchema,
   serverCertRef: z.strictObject({ name: dnsSubdomain() }).optional(),
   allowedSubjects: z.array(allowedSubjectSchema).min(1).optional(),
@@ -93,7 +95,9 @@ function accessSemanticIssues(spec: unknown): Issue[] {
       if (typeof value !== 'string') {
         continue;
       }
-      const parsed = (key === 'spiffeId' ? parseSpiffeId : parseSpiffeIdPrefix)(value);
+      const parsed = (key === 'spiffeId' ? parseSpiffeId : parseSpiffeIdPrefix)(
+        value,
+      );
       if (parsed.ok && parsed.trustDomain !== trustDomain) {
         issues.push({
           path: ['mtls', 'allowedSubjects', i, key],

@@ -13,7 +13,11 @@ export const DNS_SUBDOMAIN_MESSAGE =
   'must be a DNS subdomain (lowercase letters, digits, "-" and ".", starting and ending with a letter or digit)';
 
 export const dnsLabel = () =>
-  z.string().min(1).max(63).regex(DNS_LABEL_PATTERN, { error: DNS_LABEL_MESSAGE });
+  z
+    .string()
+    .min(1)
+    .max(63)
+    .regex(DNS_LABEL_PATTERN, { error: DNS_LABEL_MESSAGE });
 
 export const dnsSubdomain = () =>
   z

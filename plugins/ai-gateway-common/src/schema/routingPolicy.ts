@@ -51,7 +51,9 @@ export const RETRY_TRIGGERS = [
 ] as const;
 export type RetryTrigger = (typeof RETRY_TRIGGERS)[number];
 
-const RETRY_ON_MESSAGE = `must be an HTTP status code (100-599) or one of ${RETRY_TRIGGERS.join(', ')}`;
+const RETRY_ON_MESSAGE = `must be an HTTP status code (100-599) or one of ${RETRY_TRIGGERS.join(
+  ', ',
+)}`;
 
 const secretRefSchema = <T extends CredentialType>(type: T) => {
   const expected = CREDENTIAL_SECRET_KEYS[type];
@@ -127,7 +129,8 @@ const endpointSchema = z
     if (url.username || url.password || /^https?:\/\/[^/]*@/.test(value)) {
       ctx.addIssue({
         code: 'custom',
-        message: 'must not contain userinfo: credentials belong in credentials.secretRef',
+        message:
+          'must not contain userinfo: credentials belong in credentials.secretRef',
       });
     }
     if (value.includes('?')) {
@@ -175,7 +178,8 @@ export const rateLimitSchema = z
         key => (value as Record<string, unknown>)[key] !== undefined,
       );
       const hasAnyLimit =
-        hasTokenLimit || (value as Record<string, unknown>).requestsPerMinute !== undefined;
+        hasTokenLimit ||
+        (value as Record<string, unknown>).requestsPerMinute !== undefined;
       if (!hasAnyLimit) {
         ctx.addIssue({
           code: 'custom',
@@ -196,7 +200,11 @@ export const rateLimitSchema = z
   // The same two rules for the API server, as structural value validations.
   .meta({
     allOf: [
-      { anyOf: [...TOKEN_LIMITS, 'requestsPerMinute'].map(key => ({ required: [key] })) },
+      {
+        anyOf: [...TOKEN_LIMITS, 'requestsPerMinute'].map(key => ({
+          required: [key],
+        })),
+      },
       {
         anyOf: [
           { not: { required: ['tokenCountMode'] } },
@@ -236,7 +244,9 @@ export const modelRouteSchema = z.strictObject({
     .string()
     .min(1)
     .max(253)
-    .regex(MODEL_NAME_PATTERN, { error: 'must not contain control characters' }),
+    .regex(MODEL_NAME_PATTERN, {
+      error: 'must not contain control characters',
+    }),
   backends: z.array(modelBackendSchema).min(1),
   rateLimit: rateLimitSchema.optional(),
   failover: failoverSchema.optional(),
@@ -297,10 +307,16 @@ function routingSemanticIssues(spec: unknown): Issue[] {
       }
       backends.forEach((backend, j) => {
         const provider = (backend as { provider?: unknown } | null)?.provider;
-        if (typeof provider === 'string' && provider && !providerNames.includes(provider)) {
+        if (
+          typeof provider === 'string' &&
+          provider &&
+          !providerNames.includes(provider)
+        ) {
           issues.push({
             path: ['models', i, 'backends', j, 'provider'],
-            message: `no provider named "${provider}" (have: ${providerNames.join(', ')})`,
+            message: `no provider named "${provider}" (have: ${providerNames.join(
+              ', ',
+            )})`,
           });
         }
       });
