@@ -1,6 +1,4 @@
-import {
-  coreExtensionData,
-} from '@backstage/frontend-plugin-api';
+import { coreExtensionData } from '@backstage/frontend-plugin-api';
 import {
   createExtensionTester,
   registerMswTestHooks,
@@ -72,22 +70,35 @@ describe('ai-gateway /alpha (new frontend system)', () => {
 
   it('names the tabs', () => {
     expect(
-      createExtensionTester(entityAiAccessContent).get(coreExtensionData.routePath),
+      createExtensionTester(entityAiAccessContent).get(
+        coreExtensionData.routePath,
+      ),
     ).toBe('/ai-access');
     expect(
-      createExtensionTester(entityAiPolicyContent).get(coreExtensionData.routePath),
+      createExtensionTester(entityAiPolicyContent).get(
+        coreExtensionData.routePath,
+      ),
     ).toBe('/ai-gateway');
   });
 
   it('shows the AI Access tab and models card on agents only', async () => {
     renderTestApp({
-      extensions: [createTestEntityPage({ entity: agentEntity }), ...entityExtensions],
+      extensions: [
+        createTestEntityPage({ entity: agentEntity }),
+        ...entityExtensions,
+      ],
     });
     expect(
-      await screen.findAllByText('spiffe://localtest.me/ns/team1/sa/weather-agent'),
+      await screen.findAllByText(
+        'spiffe://localtest.me/ns/team1/sa/weather-agent',
+      ),
     ).not.toHaveLength(0);
-    expect(await screen.findByRole('list', { name: 'AI models' })).toBeInTheDocument();
-    expect(screen.queryByRole('region', { name: 'Providers' })).not.toBeInTheDocument();
+    expect(
+      await screen.findByRole('list', { name: 'AI models' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('region', { name: 'Providers' }),
+    ).not.toBeInTheDocument();
   });
 
   it('shows the policy tab on policies only', async () => {
@@ -97,14 +108,19 @@ describe('ai-gateway /alpha (new frontend system)', () => {
         ...entityExtensions,
       ],
     });
-    expect(await screen.findByRole('region', { name: 'Providers' })).toBeInTheDocument();
+    expect(
+      await screen.findByRole('region', { name: 'Providers' }),
+    ).toBeInTheDocument();
     expect(screen.queryByText('SPIFFE identity')).not.toBeInTheDocument();
     expect(screen.queryByText('AI models')).not.toBeInTheDocument();
   });
 
   it('adds nothing to other entities', async () => {
     renderTestApp({
-      extensions: [createTestEntityPage({ entity: serviceEntity }), ...entityExtensions],
+      extensions: [
+        createTestEntityPage({ entity: serviceEntity }),
+        ...entityExtensions,
+      ],
     });
     expect(await screen.findByTestId('empty-entity-page')).toBeInTheDocument();
   });
@@ -116,6 +132,8 @@ describe('ai-gateway /alpha (new frontend system)', () => {
       // The catalog plugin binds this in a real app; the page links to entities.
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
     });
-    expect(await screen.findByRole('region', { name: 'Gateways' })).toBeInTheDocument();
+    expect(
+      await screen.findByRole('region', { name: 'Gateways' }),
+    ).toBeInTheDocument();
   });
 });

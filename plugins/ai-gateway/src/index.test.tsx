@@ -6,7 +6,12 @@ import { screen } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import * as legacy from './index';
-import { agentAccess, agentEntity, routingPolicyEntity, routingStatus } from './__testUtils__/fixtures';
+import {
+  agentAccess,
+  agentEntity,
+  routingPolicyEntity,
+  routingStatus,
+} from './__testUtils__/fixtures';
 import { API, createClient } from './__testUtils__/render';
 
 describe('ai-gateway package root (legacy frontend system)', () => {
@@ -65,6 +70,8 @@ describe('ai-gateway package root (legacy frontend system)', () => {
       </TestApiProvider>,
       { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
     );
-    expect(await screen.findByRole('region', { name: 'Providers' })).toBeInTheDocument();
+    expect(
+      await screen.findByRole('region', { name: 'Providers' }),
+    ).toBeInTheDocument();
   });
 });

@@ -14,7 +14,9 @@ const sameKind = (entity: Entity, kind: string) =>
  * @public
  */
 export function isAgentEntity(entity: Entity): boolean {
-  return sameKind(entity, 'Component') && entity.spec?.type === AGENT_COMPONENT_TYPE;
+  return (
+    sameKind(entity, 'Component') && entity.spec?.type === AGENT_COMPONENT_TYPE
+  );
 }
 
 /** @public */

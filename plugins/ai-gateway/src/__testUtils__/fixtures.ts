@@ -70,8 +70,18 @@ export const gateway: ApiGatewaySummary = {
   },
   reachable: true,
   conditions: [
-    { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Valid Gateway' },
-    { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'Address assigned' },
+    {
+      type: 'Accepted',
+      status: 'True',
+      reason: 'Accepted',
+      message: 'Valid Gateway',
+    },
+    {
+      type: 'Programmed',
+      status: 'True',
+      reason: 'Programmed',
+      message: 'Address assigned',
+    },
   ],
   policies: [
     {
@@ -97,7 +107,11 @@ export const gateway: ApiGatewaySummary = {
 };
 
 export const agentAccess: ApiAgentAccess = {
-  agent: { entityRef: 'component:default/weather-agent', kind: 'Component', name: 'weather-agent' },
+  agent: {
+    entityRef: 'component:default/weather-agent',
+    kind: 'Component',
+    name: 'weather-agent',
+  },
   identity: {
     spiffeId: 'spiffe://localtest.me/ns/team1/sa/weather-agent',
     trustDomain: 'localtest.me',
@@ -116,13 +130,33 @@ export const agentAccess: ApiAgentAccess = {
           gateway: 'ai-gateway',
           policy: routingRef,
           backends: [
-            { provider: 'azure', schema: 'AzureOpenAI', model: 'gpt-4o-2024-05-13', priority: 1, weight: 1 },
-            { provider: 'openai', schema: 'OpenAI', model: 'gpt-4o', priority: 0, weight: 1 },
+            {
+              provider: 'azure',
+              schema: 'AzureOpenAI',
+              model: 'gpt-4o-2024-05-13',
+              priority: 1,
+              weight: 1,
+            },
+            {
+              provider: 'openai',
+              schema: 'OpenAI',
+              model: 'gpt-4o',
+              priority: 0,
+              weight: 1,
+            },
           ],
           limits: [
-            { kind: 'tokens', limit: 100000, window: 'Hour', tokenCountMode: 'TotalToken' },
+            {
+              kind: 'tokens',
+              limit: 100000,
+              window: 'Hour',
+              tokenCountMode: 'TotalToken',
+            },
           ],
-          failover: { retryOn: [502, 503, 429, 'connect-failure'], maxRetries: 2 },
+          failover: {
+            retryOn: [502, 503, 429, 'connect-failure'],
+            maxRetries: 2,
+          },
           ready: true,
         },
         {
@@ -130,8 +164,20 @@ export const agentAccess: ApiAgentAccess = {
           gateway: 'ai-gateway',
           policy: routingRef,
           backends: [
-            { provider: 'ollama', schema: 'OpenAI', model: 'qwen2.5:3b', priority: 0, weight: 3 },
-            { provider: 'ollama2', schema: 'OpenAI', model: 'qwen2.5:3b', priority: 0, weight: 1 },
+            {
+              provider: 'ollama',
+              schema: 'OpenAI',
+              model: 'qwen2.5:3b',
+              priority: 0,
+              weight: 3,
+            },
+            {
+              provider: 'ollama2',
+              schema: 'OpenAI',
+              model: 'qwen2.5:3b',
+              priority: 0,
+              weight: 1,
+            },
           ],
           limits: [{ kind: 'requests', limit: 60, window: 'Minute' }],
           ready: false,
@@ -139,9 +185,29 @@ export const agentAccess: ApiAgentAccess = {
         },
       ],
       conditions: [
-        { source: 'Gateway ai-gateway', type: 'Programmed', status: 'True', reason: 'Programmed', message: 'Address assigned', lastTransitionTime: minutesAgo(5) },
-        { source: 'AIAccessPolicy ai-gateway-access', type: 'BundleReady', status: 'False', reason: 'BundleNotFound', message: 'ConfigMap spire-system/spire-bundle not found', lastTransitionTime: minutesAgo(2) },
-        { source: 'AIRoutingPolicy team1-models', type: 'RoutingActive', status: 'Unknown', reason: 'Pending', message: 'Waiting for Envoy AI Gateway' },
+        {
+          source: 'Gateway ai-gateway',
+          type: 'Programmed',
+          status: 'True',
+          reason: 'Programmed',
+          message: 'Address assigned',
+          lastTransitionTime: minutesAgo(5),
+        },
+        {
+          source: 'AIAccessPolicy ai-gateway-access',
+          type: 'BundleReady',
+          status: 'False',
+          reason: 'BundleNotFound',
+          message: 'ConfigMap spire-system/spire-bundle not found',
+          lastTransitionTime: minutesAgo(2),
+        },
+        {
+          source: 'AIRoutingPolicy team1-models',
+          type: 'RoutingActive',
+          status: 'Unknown',
+          reason: 'Pending',
+          message: 'Waiting for Envoy AI Gateway',
+        },
       ],
     },
   ],
@@ -153,7 +219,8 @@ export const notAdmittedAccess: ApiAgentAccess = {
     {
       ...agentAccess.gateways[0],
       admitted: false,
-      reason: 'spiffe://localtest.me/ns/team1/sa/weather-agent is not in the allowed subjects of ai-gateway-access',
+      reason:
+        'spiffe://localtest.me/ns/team1/sa/weather-agent is not in the allowed subjects of ai-gateway-access',
       models: [],
       conditions: [],
     },
@@ -170,20 +237,76 @@ export const routingStatus: ApiPolicyStatus = {
   generation: 3,
   reachable: true,
   conditions: [
-    { type: 'Accepted', status: 'True', reason: 'Valid', message: '', lastTransitionTime: minutesAgo(60) },
-    { type: 'ProvidersConfigured', status: 'False', reason: 'PartialFailure', message: '1/2 providers configured: Secret team1/azure-secret not found', lastTransitionTime: minutesAgo(3) },
-    { type: 'Programmed', status: 'False', reason: 'PartialFailure', message: 'ProvidersConfigured is False' },
+    {
+      type: 'Accepted',
+      status: 'True',
+      reason: 'Valid',
+      message: '',
+      lastTransitionTime: minutesAgo(60),
+    },
+    {
+      type: 'ProvidersConfigured',
+      status: 'False',
+      reason: 'PartialFailure',
+      message: '1/2 providers configured: Secret team1/azure-secret not found',
+      lastTransitionTime: minutesAgo(3),
+    },
+    {
+      type: 'Programmed',
+      status: 'False',
+      reason: 'PartialFailure',
+      message: 'ProvidersConfigured is False',
+    },
   ],
   providers: [
-    { name: 'openai', schema: 'OpenAI', endpoint: 'https://api.openai.com', credentials: { type: 'APIKey', secretName: 'openai-secret' }, ready: true },
-    { name: 'azure', schema: 'AzureOpenAI', endpoint: 'https://team1.openai.azure.com', credentials: { type: 'AzureCredentials', secretName: 'azure-secret' }, ready: false, message: 'Secret team1/azure-secret not found' },
-    { name: 'bedrock', schema: 'AWSBedrock', endpoint: 'https://bedrock-runtime.us-east-1.amazonaws.com', credentials: { type: 'AWSCredentials' } },
+    {
+      name: 'openai',
+      schema: 'OpenAI',
+      endpoint: 'https://api.openai.com',
+      credentials: { type: 'APIKey', secretName: 'openai-secret' },
+      ready: true,
+    },
+    {
+      name: 'azure',
+      schema: 'AzureOpenAI',
+      endpoint: 'https://team1.openai.azure.com',
+      credentials: { type: 'AzureCredentials', secretName: 'azure-secret' },
+      ready: false,
+      message: 'Secret team1/azure-secret not found',
+    },
+    {
+      name: 'bedrock',
+      schema: 'AWSBedrock',
+      endpoint: 'https://bedrock-runtime.us-east-1.amazonaws.com',
+      credentials: { type: 'AWSCredentials' },
+    },
   ],
   models: agentAccess.gateways[0].models,
   objects: [
-    { apiVersion: 'aigateway.envoyproxy.io/v1beta1', kind: 'AIGatewayRoute', name: 'team1-models', namespace: 'team1', accepted: true, drift: 'in-sync' },
-    { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'Backend', name: 'team1-models-openai', namespace: 'team1', drift: 'drifted', differences: ['spec.endpoints[0].fqdn.port'] },
-    { apiVersion: 'aigateway.envoyproxy.io/v1beta1', kind: 'BackendSecurityPolicy', name: 'team1-models-azure', namespace: 'team1', accepted: false, drift: 'missing' },
+    {
+      apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+      kind: 'AIGatewayRoute',
+      name: 'team1-models',
+      namespace: 'team1',
+      accepted: true,
+      drift: 'in-sync',
+    },
+    {
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'Backend',
+      name: 'team1-models-openai',
+      namespace: 'team1',
+      drift: 'drifted',
+      differences: ['spec.endpoints[0].fqdn.port'],
+    },
+    {
+      apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+      kind: 'BackendSecurityPolicy',
+      name: 'team1-models-azure',
+      namespace: 'team1',
+      accepted: false,
+      drift: 'missing',
+    },
   ],
 };
 
@@ -196,17 +319,39 @@ export const accessStatus: ApiPolicyStatus = {
   namespace: 'team1',
   reachable: true,
   trustDomain: 'localtest.me',
-  bundle: { certificates: 2, earliestExpiry: '2099-01-01T00:00:00Z', sequence: 7 },
+  bundle: {
+    certificates: 2,
+    earliestExpiry: '2099-01-01T00:00:00Z',
+    sequence: 7,
+  },
   allowedSubjects: [
     { spiffeIdPrefix: 'spiffe://localtest.me/ns/team1/' },
     { spiffeId: 'spiffe://localtest.me/ns/team2/sa/weather-agent' },
   ],
   conditions: [
-    { type: 'BundleReady', status: 'True', reason: 'Loaded', message: '2 certificates from SPIFFE bundle, earliest expiry 2099-01-01' },
+    {
+      type: 'BundleReady',
+      status: 'True',
+      reason: 'Loaded',
+      message: '2 certificates from SPIFFE bundle, earliest expiry 2099-01-01',
+    },
     { type: 'MTLSActive', status: 'True', reason: 'Applied', message: '' },
   ],
   objects: [
-    { apiVersion: 'v1', kind: 'Secret', name: 'ai-gateway-access-mtls-ca', namespace: 'team1', drift: 'in-sync' },
-    { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'ClientTrafficPolicy', name: 'ai-gateway-access', namespace: 'team1', accepted: true, drift: 'in-sync' },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      name: 'ai-gateway-access-mtls-ca',
+      namespace: 'team1',
+      drift: 'in-sync',
+    },
+    {
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'ClientTrafficPolicy',
+      name: 'ai-gateway-access',
+      namespace: 'team1',
+      accepted: true,
+      drift: 'in-sync',
+    },
   ],
 };

@@ -1,6 +1,9 @@
 import type { Entity } from '@backstage/catalog-model';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { AiGatewayClient, aiGatewayApiRef } from '../api';
 
 export const BACKEND = 'http://localhost:7007';
@@ -17,7 +20,11 @@ export function createClient() {
 /** Renders an element in the test app, inside an entity page when given one. */
 export function render(element: JSX.Element, entity?: Entity) {
   return renderInTestApp(
-    entity ? <EntityProvider entity={entity}>{element}</EntityProvider> : element,
+    entity ? (
+      <EntityProvider entity={entity}>{element}</EntityProvider>
+    ) : (
+      element
+    ),
     {
       apis: [[aiGatewayApiRef, createClient()]],
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },

@@ -29,7 +29,11 @@ describe('AiGatewayClient', () => {
       }),
     );
     await expect(
-      createClient().getPolicyStatus('default', 'AIRoutingPolicy', 'team1-models'),
+      createClient().getPolicyStatus(
+        'default',
+        'AIRoutingPolicy',
+        'team1-models',
+      ),
     ).resolves.toEqual(routingStatus);
     expect(url).toBe(`${API}/policies/default/airoutingpolicy/team1-models`);
   });
@@ -50,7 +54,9 @@ describe('AiGatewayClient', () => {
     server.use(http.get(`${API}/gateways`, () => HttpResponse.json([gateway])));
     await expect(createClient().getGateways()).resolves.toEqual([gateway]);
     server.use(
-      http.get(`${API}/gateways`, () => HttpResponse.json({ items: [gateway] })),
+      http.get(`${API}/gateways`, () =>
+        HttpResponse.json({ items: [gateway] }),
+      ),
     );
     await expect(createClient().getGateways()).resolves.toEqual([gateway]);
   });
@@ -60,12 +66,25 @@ describe('AiGatewayClient', () => {
     server.use(
       http.post(`${API}/policies/default/aiaccesspolicy/access/dry-run`, () => {
         calls.push('dry-run');
-        return HttpResponse.json({ valid: true, problems: [], objects: [], diff: [] });
+        return HttpResponse.json({
+          valid: true,
+          problems: [],
+          objects: [],
+          diff: [],
+        });
       }),
-      http.post(`${API}/policies/default/aiaccesspolicy/access/reconcile`, () => {
-        calls.push('reconcile');
-        return HttpResponse.json({ applied: 2, pruned: 0, unchanged: 1, conditions: [] });
-      }),
+      http.post(
+        `${API}/policies/default/aiaccesspolicy/access/reconcile`,
+        () => {
+          calls.push('reconcile');
+          return HttpResponse.json({
+            applied: 2,
+            pruned: 0,
+            unchanged: 1,
+            conditions: [],
+          });
+        },
+      ),
     );
     const client = createClient();
     await expect(
@@ -81,12 +100,17 @@ describe('AiGatewayClient', () => {
     server.use(
       http.get(`${API}/gateways`, () =>
         HttpResponse.json(
-          { error: { name: 'NotAllowedError', message: 'Permission denied' }, response: { statusCode: 403 } },
+          {
+            error: { name: 'NotAllowedError', message: 'Permission denied' },
+            response: { statusCode: 403 },
+          },
           { status: 403 },
         ),
       ),
     );
-    const error = await createClient().getGateways().catch(e => e);
+    const error = await createClient()
+      .getGateways()
+      .catch(e => e);
     expect(error).toBeInstanceOf(ResponseError);
     expect(error.statusCode).toBe(403);
     expect(error.cause.message).toBe('Permission denied');

@@ -33,7 +33,12 @@ export class AiGatewayClient implements AiGatewayApi {
     kind: string,
     name: string,
   ): Promise<ApiPolicyStatus> {
-    return this.request('GET', ['policies', namespace, kind.toLowerCase(), name]);
+    return this.request('GET', [
+      'policies',
+      namespace,
+      kind.toLowerCase(),
+      name,
+    ]);
   }
 
   async getGateways(): Promise<ApiGatewaySummary[]> {

@@ -20,11 +20,17 @@ export function AgentAccessView(props: { access: ApiAgentAccess }) {
       )}
       {unreachable.map(g => (
         <Grid item xs={12} key={`${g.gateway.cluster}/${g.gateway.name}`}>
-          <ClusterUnreachable cluster={g.gateway.cluster} error={g.gateway.error} />
+          <ClusterUnreachable
+            cluster={g.gateway.cluster}
+            error={g.gateway.error}
+          />
         </Grid>
       ))}
       <Grid item xs={12} md={5}>
-        <SpiffeIdentityCard identity={access.identity} gateways={access.gateways} />
+        <SpiffeIdentityCard
+          identity={access.identity}
+          gateways={access.gateways}
+        />
       </Grid>
       <Grid item xs={12} md={7}>
         <HowToCallCard gateways={access.gateways} />

@@ -2,7 +2,9 @@ import type { ApiAgentGatewayAccess } from '@kagenti/backstage-plugin-ai-gateway
 import { ConditionsTable } from '../shared';
 
 /** Conditions of every Gateway and policy on the agent's path. */
-export function AgentConditionsCard(props: { gateways: ApiAgentGatewayAccess[] }) {
+export function AgentConditionsCard(props: {
+  gateways: ApiAgentGatewayAccess[];
+}) {
   const many = props.gateways.length > 1;
   const conditions = props.gateways.flatMap(g =>
     g.conditions.map(c => ({

@@ -63,8 +63,8 @@ export function HowToCallCard(props: { gateways: ApiAgentGatewayAccess[] }) {
         <>
           <Typography variant="body2" className={classes.paragraph}>
             The agent needs no API key: it presents its X.509-SVID and the
-            Gateway admits it by its SPIFFE ID. The request is OpenAI-compatible;
-            the <code>model</code> field selects the route.
+            Gateway admits it by its SPIFFE ID. The request is
+            OpenAI-compatible; the <code>model</code> field selects the route.
           </Typography>
           <Typography variant="subtitle2" component="h3">
             Endpoint

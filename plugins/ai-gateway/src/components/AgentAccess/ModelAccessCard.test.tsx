@@ -2,7 +2,11 @@ import { registerMswTestHooks } from '@backstage/frontend-test-utils';
 import { screen, within } from '@testing-library/react';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { agentAccess, agentEntity, notAdmittedAccess } from '../../__testUtils__/fixtures';
+import {
+  agentAccess,
+  agentEntity,
+  notAdmittedAccess,
+} from '../../__testUtils__/fixtures';
 import { API, render } from '../../__testUtils__/render';
 import { ModelAccessCard } from './ModelAccessCard';
 
@@ -13,7 +17,9 @@ describe('ModelAccessCard', () => {
   registerMswTestHooks(server);
 
   const respond = (body: unknown, status = 200) =>
-    server.use(http.get(ACCESS_URL, () => HttpResponse.json(body as any, { status })));
+    server.use(
+      http.get(ACCESS_URL, () => HttpResponse.json(body as any, { status })),
+    );
 
   it('shows progress while loading', async () => {
     server.use(
@@ -58,8 +64,16 @@ describe('ModelAccessCard', () => {
   });
 
   it('shows the backend error', async () => {
-    respond({ error: { name: 'Error', message: 'boom' }, response: { statusCode: 502 } }, 502);
+    respond(
+      {
+        error: { name: 'Error', message: 'boom' },
+        response: { statusCode: 502 },
+      },
+      502,
+    );
     await render(<ModelAccessCard />, agentEntity);
-    expect(await screen.findByText(/Could not load AI Gateway data/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Could not load AI Gateway data/),
+    ).toBeInTheDocument();
   });
 });

@@ -37,7 +37,10 @@ export function ModelAccessTable(props: { gateways: ApiAgentGatewayAccess[] }) {
     },
     { title: 'Limits', render: row => <LimitsList limits={row.limits} /> },
     { title: 'Ready', render: row => <ModelReady model={row} /> },
-    { title: 'Routing policy', render: row => <EntityLink entity={row.policy} /> },
+    {
+      title: 'Routing policy',
+      render: row => <EntityLink entity={row.policy} />,
+    },
   ];
   const admitted = props.gateways.some(g => g.admitted);
   return (

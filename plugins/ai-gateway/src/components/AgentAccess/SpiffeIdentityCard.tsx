@@ -49,7 +49,11 @@ export function SpiffeIdentityCard(props: {
         <dt>Service account</dt>
         <dd>{identity.serviceAccount}</dd>
       </dl>
-      <Typography variant="subtitle2" component="h3" className={classes.heading}>
+      <Typography
+        variant="subtitle2"
+        component="h3"
+        className={classes.heading}
+      >
         Admission
       </Typography>
       {props.gateways.length === 0 ? (
@@ -59,9 +63,14 @@ export function SpiffeIdentityCard(props: {
       ) : (
         <ul className={classes.admissions} aria-label="Admission by gateway">
           {props.gateways.map(g => (
-            <li key={`${g.gateway.cluster}/${g.gateway.namespace}/${g.gateway.name}`}>
+            <li
+              key={`${g.gateway.cluster}/${g.gateway.namespace}/${g.gateway.name}`}
+            >
               {g.admitted ? (
-                <StatusMark health="ok" label={`Admitted to ${g.gateway.name}`} />
+                <StatusMark
+                  health="ok"
+                  label={`Admitted to ${g.gateway.name}`}
+                />
               ) : (
                 <StatusMark
                   health="error"

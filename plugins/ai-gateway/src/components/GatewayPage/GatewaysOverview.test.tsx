@@ -34,20 +34,24 @@ describe('GatewaysOverview', () => {
     respond([{ ...gateway, cluster: 'prod-east' }]);
     await render(<GatewaysOverview />);
     const gateways = await screen.findByRole('region', { name: 'Gateways' });
-    const row = within(gateways).getByRole('link', { name: 'ai-gateway' }).closest('tr')!;
-    expect(within(gateways).getByRole('link', { name: 'ai-gateway' })).toHaveAttribute(
-      'href',
-      '/catalog/default/resource/ai-gateway',
-    );
+    const row = within(gateways)
+      .getByRole('link', { name: 'ai-gateway' })
+      .closest('tr')!;
+    expect(
+      within(gateways).getByRole('link', { name: 'ai-gateway' }),
+    ).toHaveAttribute('href', '/catalog/default/resource/ai-gateway');
     expect(row).toHaveTextContent('https://ai-gateway.team1.svc:8443');
     expect(row).toHaveTextContent('prod-east');
-    const health = within(row as HTMLElement).getByRole('list', { name: 'Conditions of ai-gateway' });
+    const health = within(row as HTMLElement).getByRole('list', {
+      name: 'Conditions of ai-gateway',
+    });
     expect(within(health).getAllByTestId('status-ok')).toHaveLength(2);
-    const policies = within(row as HTMLElement).getByRole('list', { name: 'Policies on ai-gateway' });
-    expect(within(policies).getByRole('link', { name: 'team1-models' })).toHaveAttribute(
-      'href',
-      '/catalog/default/airoutingpolicy/team1-models',
-    );
+    const policies = within(row as HTMLElement).getByRole('list', {
+      name: 'Policies on ai-gateway',
+    });
+    expect(
+      within(policies).getByRole('link', { name: 'team1-models' }),
+    ).toHaveAttribute('href', '/catalog/default/airoutingpolicy/team1-models');
     expect(policies).toHaveTextContent('Not programmed: BundleNotFound');
 
     const policyTable = screen.getByRole('region', { name: 'Policies' });
@@ -55,8 +59,12 @@ describe('GatewaysOverview', () => {
       .getByRole('link', { name: 'ai-gateway-access' })
       .closest('tr')!;
     expect(accessRow).toHaveTextContent('AIAccessPolicy');
-    expect(within(accessRow as HTMLElement).getByTestId('status-error')).toBeInTheDocument();
-    expect(screen.queryByText('Local development cluster')).not.toBeInTheDocument();
+    expect(
+      within(accessRow as HTMLElement).getByTestId('status-error'),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByText('Local development cluster'),
+    ).not.toBeInTheDocument();
   });
 
   it('shows gateways without a catalog entity by name', async () => {
@@ -65,47 +73,93 @@ describe('GatewaysOverview', () => {
     const gateways = await screen.findByRole('region', { name: 'Gateways' });
     expect(within(gateways).getByText('ai-gateway')).toBeInTheDocument();
     expect(within(gateways).getByText('No policies')).toBeInTheDocument();
-    expect(screen.getByText(/No policies target these Gateways/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/No policies target these Gateways/),
+    ).toBeInTheDocument();
   });
 
   it('shows an empty state with what to do', async () => {
     respond([]);
     await render(<GatewaysOverview />);
     expect(await screen.findByText('No AI Gateways yet')).toBeInTheDocument();
-    expect(screen.getByText(/register the Gateway as a Resource of type ai-gateway/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/register the Gateway as a Resource of type ai-gateway/),
+    ).toBeInTheDocument();
   });
 
   it('says plainly when a cluster is the local development server', async () => {
     respond([{ ...gateway, local: true }]);
     await render(<GatewaysOverview />);
-    const banner = await screen.findByRole('status', { name: 'Local development cluster' });
+    const banner = await screen.findByRole('status', {
+      name: 'Local development cluster',
+    });
     expect(banner).toHaveTextContent('Cluster local is the project');
   });
 
   it('warns per unreachable cluster, with its error', async () => {
     respond([
-      { ...gateway, cluster: 'prod-west', reachable: false, error: 'getaddrinfo ENOTFOUND api.prod-west', conditions: [] },
-      { ...gateway, name: 'other', cluster: 'prod-west', reachable: false, error: 'getaddrinfo ENOTFOUND api.prod-west', conditions: [], policies: [] },
+      {
+        ...gateway,
+        cluster: 'prod-west',
+        reachable: false,
+        error: 'getaddrinfo ENOTFOUND api.prod-west',
+        conditions: [],
+      },
+      {
+        ...gateway,
+        name: 'other',
+        cluster: 'prod-west',
+        reachable: false,
+        error: 'getaddrinfo ENOTFOUND api.prod-west',
+        conditions: [],
+        policies: [],
+      },
     ]);
     await render(<GatewaysOverview />);
-    expect(await screen.findAllByText(/Cluster "prod-west" is unreachable/)).toHaveLength(1);
-    expect(screen.getByText(/getaddrinfo ENOTFOUND api\.prod-west/, { selector: 'p, p *' })).toBeInTheDocument();
+    expect(
+      await screen.findAllByText(/Cluster "prod-west" is unreachable/),
+    ).toHaveLength(1);
+    expect(
+      screen.getByText(/getaddrinfo ENOTFOUND api\.prod-west/, {
+        selector: 'p, p *',
+      }),
+    ).toBeInTheDocument();
     const gateways = screen.getByRole('region', { name: 'Gateways' });
-    expect(within(gateways).getAllByText('Cluster unreachable')).toHaveLength(2);
+    expect(within(gateways).getAllByText('Cluster unreachable')).toHaveLength(
+      2,
+    );
     const policies = screen.getByRole('region', { name: 'Policies' });
-    expect(within(policies).getAllByText('Unknown: cluster unreachable')).toHaveLength(2);
+    expect(
+      within(policies).getAllByText('Unknown: cluster unreachable'),
+    ).toHaveLength(2);
   });
 
   it('shows the backend error', async () => {
-    respond({ error: { name: 'NotAllowedError', message: 'nope' }, response: { statusCode: 403 } }, 403);
+    respond(
+      {
+        error: { name: 'NotAllowedError', message: 'nope' },
+        response: { statusCode: 403 },
+      },
+      403,
+    );
     await render(<GatewaysOverview />);
-    expect(await screen.findByText(/Could not load AI Gateway data/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Could not load AI Gateway data/),
+    ).toBeInTheDocument();
   });
 
   it('explains a missing backend (404)', async () => {
-    respond({ error: { name: 'NotFoundError', message: 'x' }, response: { statusCode: 404 } }, 404);
+    respond(
+      {
+        error: { name: 'NotFoundError', message: 'x' },
+        response: { statusCode: 404 },
+      },
+      404,
+    );
     await render(<GatewaysOverview />);
-    expect(await screen.findByText('The AI Gateway backend is not installed')).toBeInTheDocument();
+    expect(
+      await screen.findByText('The AI Gateway backend is not installed'),
+    ).toBeInTheDocument();
   });
 
   it('refreshes on demand', async () => {
@@ -117,15 +171,23 @@ describe('GatewaysOverview', () => {
       }),
     );
     await render(<GatewaysOverview />);
-    await userEvent.click(await screen.findByRole('button', { name: 'Refresh gateways' }));
-    expect(await screen.findByRole('region', { name: 'Gateways' })).toBeInTheDocument();
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Refresh gateways' }),
+    );
+    expect(
+      await screen.findByRole('region', { name: 'Gateways' }),
+    ).toBeInTheDocument();
     expect(calls).toBe(2);
   });
 
   it('is wrapped in a page with a header in the legacy system', async () => {
     respond([gateway]);
     await render(<AiGatewayPage />);
-    expect(await screen.findByRole('heading', { name: 'AI Gateway' })).toBeInTheDocument();
-    expect(await screen.findByRole('region', { name: 'Gateways' })).toBeInTheDocument();
+    expect(
+      await screen.findByRole('heading', { name: 'AI Gateway' }),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByRole('region', { name: 'Gateways' }),
+    ).toBeInTheDocument();
   });
 });

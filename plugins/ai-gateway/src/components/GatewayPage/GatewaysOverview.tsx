@@ -1,4 +1,9 @@
-import { EmptyState, Progress, Table, TableColumn } from '@backstage/core-components';
+import {
+  EmptyState,
+  Progress,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
 import IconButton from '@material-ui/core/IconButton';
@@ -50,13 +55,22 @@ function GatewayName(props: { gateway: ApiGatewaySummary }) {
 function GatewayConditions(props: { gateway: ApiGatewaySummary }) {
   const classes = useStyles();
   if (!props.gateway.reachable) {
-    return <StatusMark health="error" label="Cluster unreachable" title={props.gateway.error} />;
+    return (
+      <StatusMark
+        health="error"
+        label="Cluster unreachable"
+        title={props.gateway.error}
+      />
+    );
   }
   if (props.gateway.conditions.length === 0) {
     return <StatusMark health="pending" label="No conditions reported" />;
   }
   return (
-    <ul className={classes.plain} aria-label={`Conditions of ${props.gateway.name}`}>
+    <ul
+      className={classes.plain}
+      aria-label={`Conditions of ${props.gateway.name}`}
+    >
       {props.gateway.conditions.map(c => (
         <li key={c.type}>
           <StatusMark
@@ -92,7 +106,10 @@ function GatewayPolicies(props: { gateway: ApiGatewaySummary }) {
     return <span className={classes.secondary}>No policies</span>;
   }
   return (
-    <ul className={classes.plain} aria-label={`Policies on ${props.gateway.name}`}>
+    <ul
+      className={classes.plain}
+      aria-label={`Policies on ${props.gateway.name}`}
+    >
       {props.gateway.policies.map(p => (
         <li key={p.entity.entityRef}>
           <EntityLink entity={p.entity} />{' '}
@@ -107,7 +124,10 @@ function GatewayPolicies(props: { gateway: ApiGatewaySummary }) {
 }
 
 /** Distinct clusters matching a predicate, with the first error seen. */
-function clusters(gateways: ApiGatewaySummary[], pick: (g: ApiGatewaySummary) => boolean) {
+function clusters(
+  gateways: ApiGatewaySummary[],
+  pick: (g: ApiGatewaySummary) => boolean,
+) {
   const seen = new Map<string, string | undefined>();
   for (const g of gateways) {
     if (pick(g) && !seen.has(g.cluster)) seen.set(g.cluster, g.error);
@@ -122,7 +142,10 @@ export function GatewaysView(props: {
 }) {
   const classes = useStyles();
   const { gateways } = props;
-  const gatewayRows: GatewayRow[] = gateways.map(g => ({ ...g, id: gatewayId(g) }));
+  const gatewayRows: GatewayRow[] = gateways.map(g => ({
+    ...g,
+    id: gatewayId(g),
+  }));
   const policyRows: PolicyRow[] = gateways.flatMap(g =>
     g.policies.map(p => ({
       ...p,
@@ -131,14 +154,24 @@ export function GatewaysView(props: {
     })),
   );
   const gatewayColumns: TableColumn<GatewayRow>[] = [
-    { title: 'Gateway', field: 'name', highlight: true, render: row => <GatewayName gateway={row} /> },
+    {
+      title: 'Gateway',
+      field: 'name',
+      highlight: true,
+      render: row => <GatewayName gateway={row} />,
+    },
     { title: 'Cluster', field: 'cluster' },
     { title: 'Namespace', field: 'namespace' },
     { title: 'Health', render: row => <GatewayConditions gateway={row} /> },
     { title: 'Policies', render: row => <GatewayPolicies gateway={row} /> },
   ];
   const policyColumns: TableColumn<PolicyRow>[] = [
-    { title: 'Policy', field: 'name', highlight: true, render: row => <EntityLink entity={row.entity} /> },
+    {
+      title: 'Policy',
+      field: 'name',
+      highlight: true,
+      render: row => <EntityLink entity={row.entity} />,
+    },
     { title: 'Kind', field: 'kind' },
     { title: 'Gateway', field: 'gateway' },
     { title: 'Cluster', field: 'cluster' },
@@ -157,7 +190,11 @@ export function GatewaysView(props: {
     <Grid container spacing={3}>
       {props.onRefresh && (
         <Grid item xs={12} className={classes.toolbar}>
-          <IconButton aria-label="Refresh gateways" title="Refresh" onClick={props.onRefresh}>
+          <IconButton
+            aria-label="Refresh gateways"
+            title="Refresh"
+            onClick={props.onRefresh}
+          >
             <RefreshIcon />
           </IconButton>
         </Grid>
@@ -188,7 +225,12 @@ export function GatewaysView(props: {
                 title="Gateways"
                 columns={gatewayColumns}
                 data={gatewayRows}
-                options={{ paging: gatewayRows.length > 20, pageSize: 20, search: false, padding: 'dense' }}
+                options={{
+                  paging: gatewayRows.length > 20,
+                  pageSize: 20,
+                  search: false,
+                  padding: 'dense',
+                }}
               />
             </div>
           </Grid>
@@ -198,7 +240,12 @@ export function GatewaysView(props: {
                 title="Policies"
                 columns={policyColumns}
                 data={policyRows}
-                options={{ paging: policyRows.length > 20, pageSize: 20, search: false, padding: 'dense' }}
+                options={{
+                  paging: policyRows.length > 20,
+                  pageSize: 20,
+                  search: false,
+                  padding: 'dense',
+                }}
                 emptyContent={
                   <TableEmpty>
                     No policies target these Gateways. Agents cannot use them
@@ -217,7 +264,10 @@ export function GatewaysView(props: {
 /** Loads the gateways and renders every state of the overview. */
 export function GatewaysOverview() {
   const api = useApi(aiGatewayApiRef);
-  const { value, loading, error, retry } = useAsyncRetry(() => api.getGateways(), [api]);
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => api.getGateways(),
+    [api],
+  );
   if (loading) return <Progress aria-label="Loading gateways" />;
   if (error) {
     return (

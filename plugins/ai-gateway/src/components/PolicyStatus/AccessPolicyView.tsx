@@ -28,7 +28,10 @@ const useStyles = makeStyles(theme => ({
 }));
 
 /** Expired is bad, within a week is a warning: SPIRE should have rotated. */
-export function expiryHealth(iso: string | undefined, now = Date.now()): Health {
+export function expiryHealth(
+  iso: string | undefined,
+  now = Date.now(),
+): Health {
   if (!iso) return 'pending';
   const at = Date.parse(iso);
   if (Number.isNaN(at)) return 'pending';
@@ -90,7 +93,11 @@ function AllowedSubjectsTable(props: { status: ApiPolicyStatus }) {
   }));
   const columns: TableColumn<SubjectRow>[] = [
     { title: 'Match', field: 'match' },
-    { title: 'SPIFFE ID', field: 'value', render: row => <code>{row.value}</code> },
+    {
+      title: 'SPIFFE ID',
+      field: 'value',
+      render: row => <code>{row.value}</code>,
+    },
   ];
   const td = props.status.trustDomain;
   return (
@@ -122,7 +129,10 @@ export function AccessPolicyView(props: { status: ApiPolicyStatus }) {
         <AllowedSubjectsTable status={props.status} />
       </Grid>
       <Grid item xs={12}>
-        <ConditionsTable title="Conditions" conditions={props.status.conditions} />
+        <ConditionsTable
+          title="Conditions"
+          conditions={props.status.conditions}
+        />
       </Grid>
       <Grid item xs={12}>
         <RenderedObjectsTable objects={props.status.objects} />

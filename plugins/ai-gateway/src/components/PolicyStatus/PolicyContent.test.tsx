@@ -41,7 +41,9 @@ describe('PolicyContent', () => {
     it('shows providers with credential type and Secret name only', async () => {
       respond(ROUTING_URL, routingStatus);
       await render(<PolicyContent />, routingPolicyEntity);
-      const providers = await screen.findByRole('region', { name: 'Providers' });
+      const providers = await screen.findByRole('region', {
+        name: 'Providers',
+      });
       const openai = rowOf(providers, 'openai');
       expect(openai).toHaveTextContent('APIKey');
       expect(openai).toHaveTextContent('Secret openai-secret');
@@ -61,13 +63,17 @@ describe('PolicyContent', () => {
       const gpt = rowOf(models, 'gpt-4o');
       expect(gpt).toHaveTextContent('openai → gpt-4o');
       expect(gpt).toHaveTextContent('100,000 tokens / hour (total)');
-      expect(gpt).toHaveTextContent('up to 2 retries on 502, 503, 429, connect-failure');
+      expect(gpt).toHaveTextContent(
+        'up to 2 retries on 502, 503, 429, connect-failure',
+      );
     });
 
     it('shows conditions and the programmed summary', async () => {
       respond(ROUTING_URL, routingStatus);
       await render(<PolicyContent />, routingPolicyEntity);
-      const conditions = await screen.findByRole('region', { name: 'Conditions' });
+      const conditions = await screen.findByRole('region', {
+        name: 'Conditions',
+      });
       const providers = rowOf(conditions, 'ProvidersConfigured');
       expect(providers).toHaveTextContent('PartialFailure');
       expect(providers).toHaveTextContent('1/2 providers configured');
@@ -82,14 +88,18 @@ describe('PolicyContent', () => {
     it('shows rendered objects with acceptance and drift', async () => {
       respond(ROUTING_URL, routingStatus);
       await render(<PolicyContent />, routingPolicyEntity);
-      const objects = await screen.findByRole('region', { name: 'Rendered objects' });
+      const objects = await screen.findByRole('region', {
+        name: 'Rendered objects',
+      });
       const route = rowOf(objects, 'AIGatewayRoute');
       expect(route).toHaveTextContent('Accepted');
       expect(route).toHaveTextContent('In sync');
       const backend = rowOf(objects, 'Backend');
       expect(backend).toHaveTextContent('Not reported');
       expect(backend).toHaveTextContent('Drifted');
-      expect(backend).toHaveTextContent('Differs at: spec.endpoints[0].fqdn.port');
+      expect(backend).toHaveTextContent(
+        'Differs at: spec.endpoints[0].fqdn.port',
+      );
       expect(within(backend).getByTestId('status-warning')).toBeInTheDocument();
       const bsp = rowOf(objects, 'BackendSecurityPolicy');
       expect(bsp).toHaveTextContent('Not accepted');
@@ -105,11 +115,19 @@ describe('PolicyContent', () => {
         conditions: [],
       });
       await render(<PolicyContent />, routingPolicyEntity);
-      expect(await screen.findByText('This policy declares no providers.')).toBeInTheDocument();
-      expect(screen.getByText(/This policy exposes no models/)).toBeInTheDocument();
+      expect(
+        await screen.findByText('This policy declares no providers.'),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByText(/This policy exposes no models/),
+      ).toBeInTheDocument();
       expect(screen.getByText(/Nothing rendered yet/)).toBeInTheDocument();
-      expect(screen.getByText(/No conditions reported yet/)).toBeInTheDocument();
-      expect(screen.getByLabelText('Policy summary')).toHaveTextContent('Not reported yet');
+      expect(
+        screen.getByText(/No conditions reported yet/),
+      ).toBeInTheDocument();
+      expect(screen.getByLabelText('Policy summary')).toHaveTextContent(
+        'Not reported yet',
+      );
     });
   });
 
@@ -120,19 +138,25 @@ describe('PolicyContent', () => {
       const bundle = await screen.findByLabelText('Trust bundle');
       expect(bundle).toHaveTextContent('Certificates2');
       expect(bundle).toHaveTextContent('Sequence7');
-      expect(bundle).toHaveTextContent('Thu, 01 Jan 2099 00:00:00 GMT (in 72 years)');
+      expect(bundle).toHaveTextContent(
+        'Thu, 01 Jan 2099 00:00:00 GMT (in 72 years)',
+      );
       const card = bundle.parentElement!;
       expect(within(card).getByText('Loaded')).toBeInTheDocument();
       expect(within(card).getByTestId('status-ok')).toBeInTheDocument();
       const subjects = screen.getByRole('region', { name: 'Allowed subjects' });
-      expect(rowOf(subjects, 'spiffe://localtest.me/ns/team1/')).toHaveTextContent('Prefix');
+      expect(
+        rowOf(subjects, 'spiffe://localtest.me/ns/team1/'),
+      ).toHaveTextContent('Prefix');
       expect(
         rowOf(subjects, 'spiffe://localtest.me/ns/team2/sa/weather-agent'),
       ).toHaveTextContent('Exact');
       const conditions = screen.getByRole('region', { name: 'Conditions' });
       expect(rowOf(conditions, 'MTLSActive')).toHaveTextContent('Applied');
       const objects = screen.getByRole('region', { name: 'Rendered objects' });
-      expect(rowOf(objects, 'ClientTrafficPolicy')).toHaveTextContent('In sync');
+      expect(rowOf(objects, 'ClientTrafficPolicy')).toHaveTextContent(
+        'In sync',
+      );
     });
 
     it('shows a broken bundle as failing with its reason', async () => {
@@ -154,15 +178,21 @@ describe('PolicyContent', () => {
       const card = screen.getByLabelText('Trust bundle').parentElement!;
       expect(within(card).getByTestId('status-error')).toBeInTheDocument();
       expect(
-        screen.getByText(/every workload with an SVID from the trust domain \(spiffe:\/\/localtest\.me\/\) is admitted/),
+        screen.getByText(
+          /every workload with an SVID from the trust domain \(spiffe:\/\/localtest\.me\/\) is admitted/,
+        ),
       ).toBeInTheDocument();
     });
 
     it('warns when the earliest certificate expires within a week', async () => {
       const soon = new Date(Date.now() + 2 * 24 * 3600 * 1000).toISOString();
-      respond(ACCESS_URL, { ...accessStatus, bundle: { certificates: 1, earliestExpiry: soon } });
+      respond(ACCESS_URL, {
+        ...accessStatus,
+        bundle: { certificates: 1, earliestExpiry: soon },
+      });
       await render(<PolicyContent />, accessPolicyEntity);
-      const card = (await screen.findByLabelText('Trust bundle')).parentElement!;
+      const card = (await screen.findByLabelText('Trust bundle'))
+        .parentElement!;
       expect(within(card).getByTestId('status-warning')).toBeInTheDocument();
       expect(card).toHaveTextContent('in 2 days');
     });
@@ -185,12 +215,18 @@ describe('PolicyContent', () => {
       objects: [],
     });
     await render(<PolicyContent />, routingPolicyEntity);
-    expect(await screen.findByText(/Cluster "prod-east" is unreachable/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Cluster "prod-east" is unreachable/),
+    ).toBeInTheDocument();
     expect(screen.getByText(/Unauthorized: token expired/)).toBeInTheDocument();
   });
 
   it('says when the status is incomplete, e.g. not reconciled yet', async () => {
-    respond(ROUTING_URL, { ...routingStatus, error: 'not reconciled yet', objects: [] });
+    respond(ROUTING_URL, {
+      ...routingStatus,
+      error: 'not reconciled yet',
+      objects: [],
+    });
     await render(<PolicyContent />, routingPolicyEntity);
     expect(
       await screen.findByRole('status', { name: 'Status incomplete' }),
@@ -198,14 +234,32 @@ describe('PolicyContent', () => {
   });
 
   it('shows the backend error', async () => {
-    respond(ROUTING_URL, { error: { name: 'Error', message: 'kaput' }, response: { statusCode: 500 } }, 500);
+    respond(
+      ROUTING_URL,
+      {
+        error: { name: 'Error', message: 'kaput' },
+        response: { statusCode: 500 },
+      },
+      500,
+    );
     await render(<PolicyContent />, routingPolicyEntity);
-    expect(await screen.findByText(/Could not load AI Gateway data/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Could not load AI Gateway data/),
+    ).toBeInTheDocument();
   });
 
   it('treats 404 as not reconciled yet', async () => {
-    respond(ROUTING_URL, { error: { name: 'NotFoundError', message: 'x' }, response: { statusCode: 404 } }, 404);
+    respond(
+      ROUTING_URL,
+      {
+        error: { name: 'NotFoundError', message: 'x' },
+        response: { statusCode: 404 },
+      },
+      404,
+    );
     await render(<PolicyContent />, routingPolicyEntity);
-    expect(await screen.findByText('No status for this policy yet')).toBeInTheDocument();
+    expect(
+      await screen.findByText('No status for this policy yet'),
+    ).toBeInTheDocument();
   });
 });

@@ -35,7 +35,11 @@ export function PolicyStatusView(props: { status: ApiPolicyStatus }) {
       )}
       {status.reachable && status.error && (
         <Grid item xs={12}>
-          <Alert severity="warning" role="status" aria-label="Status incomplete">
+          <Alert
+            severity="warning"
+            role="status"
+            aria-label="Status incomplete"
+          >
             <AlertTitle>Status is incomplete</AlertTitle>
             {status.error}
           </Alert>

@@ -58,7 +58,12 @@ export function RenderedObjectsTable(props: { objects: ApiRenderedObject[] }) {
         subtitle="Envoy AI Gateway, Envoy Gateway and Gateway API objects the policy becomes, compared with the live cluster"
         columns={columns}
         data={rows}
-        options={{ paging: rows.length > 20, pageSize: 20, search: false, padding: 'dense' }}
+        options={{
+          paging: rows.length > 20,
+          pageSize: 20,
+          search: false,
+          padding: 'dense',
+        }}
         emptyContent={
           <TableEmpty>
             Nothing rendered yet. Objects appear after the policy is accepted

@@ -75,7 +75,9 @@ function ProvidersTable(props: { providers: ApiProviderInfo[] }) {
         columns={columns}
         data={rows}
         options={{ paging: false, search: false, padding: 'dense' }}
-        emptyContent={<TableEmpty>This policy declares no providers.</TableEmpty>}
+        emptyContent={
+          <TableEmpty>This policy declares no providers.</TableEmpty>
+        }
       />
     </div>
   );
@@ -85,9 +87,15 @@ function ModelsTable(props: { models: ApiModelAccess[] }) {
   const rows: ModelRow[] = props.models.map(m => ({ ...m, id: m.name }));
   const columns: TableColumn<ModelRow>[] = [
     { title: 'Model', field: 'name', highlight: true },
-    { title: 'Provider chain', render: row => <ProviderChain backends={row.backends} /> },
+    {
+      title: 'Provider chain',
+      render: row => <ProviderChain backends={row.backends} />,
+    },
     { title: 'Limits', render: row => <LimitsList limits={row.limits} /> },
-    { title: 'Failover', render: row => <FailoverText failover={row.failover} /> },
+    {
+      title: 'Failover',
+      render: row => <FailoverText failover={row.failover} />,
+    },
     { title: 'Ready', render: row => <ModelReady model={row} /> },
   ];
   return (

@@ -7,10 +7,10 @@ export function LocalClusterBanner(props: { cluster: string }) {
   return (
     <Alert severity="info" role="status" aria-label="Local development cluster">
       <AlertTitle>Local development cluster</AlertTitle>
-      Cluster <strong>{props.cluster}</strong> is the project's local
-      Kubernetes server for development and demos, not a real cluster. Nothing
-      here reaches production; point the AI Gateway backend at a real cluster
-      in the app configuration to govern real traffic.
+      Cluster <strong>{props.cluster}</strong> is the project's local Kubernetes
+      server for development and demos, not a real cluster. Nothing here reaches
+      production; point the AI Gateway backend at a real cluster in the app
+      configuration to govern real traffic.
     </Alert>
   );
 }

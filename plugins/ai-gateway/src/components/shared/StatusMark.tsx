@@ -35,7 +35,11 @@ export function StatusMark(props: {
   const classes = useStyles();
   const Icon = ICONS[props.health];
   return (
-    <span className={classes.root} title={props.title} data-health={props.health}>
+    <span
+      className={classes.root}
+      title={props.title}
+      data-health={props.health}
+    >
       <Icon />
       <span>{props.label}</span>
     </span>

@@ -9,16 +9,27 @@ import {
 describe('format', () => {
   it('marks conditions good, bad or pending', () => {
     expect(conditionHealth({ type: 'Accepted', status: 'True' })).toBe('ok');
-    expect(conditionHealth({ type: 'Accepted', status: 'False' })).toBe('error');
-    expect(conditionHealth({ type: 'Programmed', status: 'Unknown' })).toBe('pending');
-    expect(conditionHealth({ type: 'NotAccepted', status: 'True' })).toBe('error');
+    expect(conditionHealth({ type: 'Accepted', status: 'False' })).toBe(
+      'error',
+    );
+    expect(conditionHealth({ type: 'Programmed', status: 'Unknown' })).toBe(
+      'pending',
+    );
+    expect(conditionHealth({ type: 'NotAccepted', status: 'True' })).toBe(
+      'error',
+    );
     expect(worstHealth(['ok', 'pending', 'error'])).toBe('error');
     expect(worstHealth(['ok'])).toBe('ok');
   });
 
   it('formats limits with their window and token mode', () => {
     expect(
-      formatLimit({ kind: 'tokens', limit: 100000, window: 'Hour', tokenCountMode: 'TotalToken' }),
+      formatLimit({
+        kind: 'tokens',
+        limit: 100000,
+        window: 'Hour',
+        tokenCountMode: 'TotalToken',
+      }),
     ).toBe('100,000 tokens / hour (total)');
     expect(formatLimit({ kind: 'requests', limit: 60, window: 'Minute' })).toBe(
       '60 requests / minute',
@@ -34,7 +45,9 @@ describe('format', () => {
   });
 
   it('reads the trust domain of a SPIFFE ID', () => {
-    expect(trustDomainOf('spiffe://localtest.me/ns/a/sa/b')).toBe('localtest.me');
+    expect(trustDomainOf('spiffe://localtest.me/ns/a/sa/b')).toBe(
+      'localtest.me',
+    );
     expect(trustDomainOf('https://x')).toBeUndefined();
   });
 });

@@ -10,7 +10,9 @@ export type Health = 'ok' | 'error' | 'pending' | 'warning';
  * are positive-polarity (True is good), and so are Gateway API's; Envoy AI
  * Gateway's `NotAccepted` is the one failure type that is reported as a type.
  */
-export function conditionHealth(condition: Pick<ApiCondition, 'type' | 'status'>): Health {
+export function conditionHealth(
+  condition: Pick<ApiCondition, 'type' | 'status'>,
+): Health {
   if (condition.type === 'NotAccepted') return 'error';
   if (condition.status === 'True') return 'ok';
   if (condition.status === 'False') return 'error';
@@ -67,7 +69,9 @@ const WINDOW_WORD: Record<ApiRateLimit['window'], string> = {
 /** "100,000 tokens / hour (total)" or "60 requests / minute". */
 export function formatLimit(limit: ApiRateLimit): string {
   const amount = limit.limit.toLocaleString('en-US');
-  const base = `${amount} ${limit.kind} / ${WINDOW_WORD[limit.window] ?? limit.window}`;
+  const base = `${amount} ${limit.kind} / ${
+    WINDOW_WORD[limit.window] ?? limit.window
+  }`;
   if (limit.kind !== 'tokens' || !limit.tokenCountMode) return base;
   const mode = limit.tokenCountMode.replace(/Token$/, '').toLowerCase();
   return `${base} (${mode})`;
