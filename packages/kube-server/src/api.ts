@@ -131,11 +131,12 @@ function randomSuffix(n = 5): string {
   return s;
 }
 
-/** Strips fields that change on every write, to detect no-op updates. */
+/** Strips what changes on every write (resourceVersion, managed-field timestamps), to detect no-op updates. */
 function comparable(o: Obj): Obj {
   const { metadata, ...rest } = o;
   const { resourceVersion, managedFields, generation, ...meta } = metadata ?? {};
-  return { ...rest, metadata: meta };
+  const owners = (managedFields ?? []).map(({ time, ...m }: Obj) => m);
+  return { ...rest, metadata: meta, owners };
 }
 
 export interface DeleteOptions {
