@@ -126,7 +126,11 @@ export async function startHarness(options: {
   clusters?: Array<Record<string, unknown>>;
 }): Promise<Harness> {
   const catalog = new FakeCatalog(options.entities ?? demoEntities());
-  const scheduler = mockServices.scheduler();
+  // The mock scheduler runs a triggered task inline, so a test can await one pass.
+  const scheduler = mockServices.scheduler() as unknown as {
+    factory(options?: { skipTaskRunOnStartup?: boolean }): any;
+    triggerTask(id: string): Promise<void>;
+  };
   const backend = await startTestBackend({
     features: [
       aiGatewayPlugin,
@@ -157,7 +161,7 @@ export async function startHarness(options: {
             catalogPollInterval: { hours: 1 },
             ...options.aiGateway,
           },
-        },
+        } as any,
       }),
     ],
   });
