@@ -15,7 +15,7 @@ node packages/kube-server/bin/kube-server.js \
   --port "$kube_port" \
   --kubeconfig "$dev_dir/kubeconfig" \
   --token local-dev-token \
-  --simulate --demo \
+  --https --simulate --demo \
   --data "$dev_dir/kube-data.json" &
 kube_pid=$!
 
@@ -29,7 +29,7 @@ stop_all() {
 trap stop_all EXIT INT TERM
 
 for _ in $(seq 1 100); do
-  if curl -fsS -H 'Authorization: Bearer local-dev-token' "http://127.0.0.1:$kube_port/version" >/dev/null 2>&1; then
+  if curl -fsSk -H 'Authorization: Bearer local-dev-token' "https://127.0.0.1:$kube_port/version" >/dev/null 2>&1; then
     break
   fi
   if ! kill -0 "$kube_pid" 2>/dev/null; then
@@ -38,7 +38,7 @@ for _ in $(seq 1 100); do
   fi
   sleep 0.2
 done
-echo "start: Kubernetes development server on http://127.0.0.1:$kube_port (kubectl --kubeconfig .dev/kubeconfig get airp,aiap -A)"
+echo "start: Kubernetes development server on https://127.0.0.1:$kube_port (kubectl --kubeconfig .dev/kubeconfig get airp,aiap -A)"
 
 # The Backstage dev servers run in their own process group so they can be stopped together.
 set -m
