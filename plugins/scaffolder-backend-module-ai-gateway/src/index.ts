@@ -7,5 +7,6 @@
 
 export { scaffolderModuleAiGateway as default } from './module';
 export { createPolicyValidateAction } from './actions/validatePolicy';
+export { createPolicyApplyAction } from './actions/applyPolicy';
 export { createAgentAccessAction } from './actions/agentAccess';
 export { createPublishLocalAction } from './actions/publishLocal';

@@ -5,6 +5,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createAgentAccessAction } from './actions/agentAccess';
+import { createPolicyApplyAction } from './actions/applyPolicy';
 import { createPolicyValidateAction } from './actions/validatePolicy';
 import { createPublishLocalAction } from './actions/publishLocal';
 
@@ -20,11 +21,12 @@ export const scaffolderModuleAiGateway = createBackendModule({
         catalog: catalogServiceRef,
         auth: coreServices.auth,
         permissions: coreServices.permissions,
-        logger: coreServices.logger,
+        discovery: coreServices.discovery,
       },
-      async init({ scaffolderActions, config, catalog, auth }) {
+      async init({ scaffolderActions, config, catalog, auth, permissions, discovery }) {
         scaffolderActions.addActions(
           createPolicyValidateAction(),
+          createPolicyApplyAction({ config, catalog, permissions, auth, discovery }),
           createAgentAccessAction({ config, catalog }),
           createPublishLocalAction({ config, catalog, auth }),
         );
