@@ -87,7 +87,8 @@ export interface KubeServer {
 
 /** `../shared/upstream-crds` beside the repository and `<repo>/deploy/crds`, those that exist. */
 export function defaultCrdDirs(): string[] {
-  const repo = path.resolve(__dirname, '../../..');
+  // This package lives at <repo>/packages/kube-server and runs from source.
+  const repo = path.resolve(path.dirname(require.resolve('@kagenti/kube-server/package.json')), '../..');
   return [path.resolve(repo, '../shared/upstream-crds'), path.join(repo, 'deploy/crds')].filter(d => fs.existsSync(d));
 }
 
@@ -457,7 +458,8 @@ class Server implements KubeServer {
   private verbOf(method: string, r: Route, watch: boolean): string {
     switch (method) {
       case 'GET':
-        return r.name ? 'get' : watch ? 'watch' : 'list';
+        if (r.name) return 'get';
+        return watch ? 'watch' : 'list';
       case 'POST':
         return 'create';
       case 'PUT':
@@ -524,6 +526,10 @@ class Server implements KubeServer {
       if (verb !== 'create') throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
     }
     const sub = r.sub === 'status' ? 'status' : undefined;
+    if (t.group === 'metrics.k8s.io') {
+      this.podMetrics(req, res, q, r, verb);
+      return;
+    }
     switch (verb) {
       case 'get': {
         const o = this.api.get(t, r.namespace, r.name!);
@@ -593,6 +599,29 @@ class Server implements KubeServer {
     }
   }
 
+  /** Simulated pod metrics: a small constant usage per container of every stored pod. */
+  private podMetrics(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams, r: Route, verb: string) {
+    const podType = this.api.registry.get('', 'pods')!;
+    const toMetrics = (p: Obj) => ({
+      kind: 'PodMetrics',
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      metadata: { name: p.metadata.name, namespace: p.metadata.namespace, labels: p.metadata.labels, creationTimestamp: new Date().toISOString() },
+      timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      window: '30s',
+      containers: (p.spec?.containers ?? []).map((c: Obj) => ({ name: c.name, usage: { cpu: '5m', memory: '20Mi' } })),
+    });
+    if (verb === 'get') {
+      this.send(res, 200, toMetrics(this.api.get(podType, r.namespace, r.name!)));
+    } else if (verb === 'list') {
+      const sel = this.selectors(q);
+      const items = this.api.list(podType, r.namespace).filter(sel).map(toMetrics);
+      this.send(res, 200, { kind: 'PodMetricsList', apiVersion: 'metrics.k8s.io/v1beta1', metadata: { resourceVersion: String(this.store.resourceVersion) }, items });
+    } else {
+      throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    }
+    void req;
+  }
+
   private serveList(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams, r: Route) {
     const sel = this.selectors(q);
     let items = this.api.list(r.t, r.namespace).filter(sel);
@@ -635,7 +664,8 @@ class Server implements KubeServer {
     const apiVersion = apiVersionOf(r.t.group, r.version);
     const inScope = (o: Obj) => !r.namespace || o.metadata.namespace === r.namespace;
     const encode = (type: string, o: Obj) => {
-      const obj = table ? toTable(r.t, r.version, [o], o.metadata.resourceVersion) : o.apiVersion === apiVersion ? o : { ...o, apiVersion };
+      let obj = o.apiVersion === apiVersion ? o : { ...o, apiVersion };
+      if (table) obj = toTable(r.t, r.version, [o], o.metadata.resourceVersion);
       return `${JSON.stringify({ type, object: obj })}\n`;
     };
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
@@ -722,7 +752,7 @@ class Server implements KubeServer {
             singularName: t.singular,
             namespaced: t.namespaced,
             kind: t.kind,
-            verbs: VERBS,
+            verbs: t.group === 'metrics.k8s.io' ? ['get', 'list'] : VERBS,
             ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
             ...(t.categories.length ? { categories: t.categories } : {}),
             storageVersionHash: storageVersionHash(t, version),
@@ -741,7 +771,7 @@ class Server implements KubeServer {
             responseKind: { group, version, kind: t.kind },
             scope: t.namespaced ? 'Namespaced' : 'Cluster',
             singularResource: t.singular,
-            verbs: VERBS,
+            verbs: t.group === 'metrics.k8s.io' ? ['get', 'list'] : VERBS,
             ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
             ...(t.categories.length ? { categories: t.categories } : {}),
             ...(subs.length ? { subresources: subs } : {}),

@@ -6,9 +6,10 @@
 
 type Field = { no: number; wire: number; value: number | Buffer };
 
-function readVarint(buf: Buffer, pos: number): [number, number] {
+function readVarint(buf: Buffer, start: number): [number, number] {
   let result = 0;
   let shift = 0;
+  let pos = start;
   for (;;) {
     if (pos >= buf.length) throw new Error('truncated varint');
     const b = buf[pos++];

@@ -63,7 +63,10 @@ export class Store {
     const out: Array<[string, Obj]> = [];
     const prefix = namespace === undefined ? undefined : `${namespace}/`;
     for (const [k, v] of b) if (prefix === undefined || k.startsWith(prefix)) out.push([k, v]);
-    out.sort((a, b2) => (a[0] < b2[0] ? -1 : a[0] > b2[0] ? 1 : 0));
+    out.sort((a, b2) => {
+      if (a[0] === b2[0]) return 0;
+      return a[0] < b2[0] ? -1 : 1;
+    });
     return out.map(e => e[1]);
   }
 

@@ -155,7 +155,8 @@ function crdColumns(cols: PrinterColumn[] | undefined): Column[] {
         if (values.length === 0) return null;
         const v = values.length === 1 ? values[0] : values;
         if (c.type === 'date' && typeof v === 'string') return humanDuration(Date.now() - Date.parse(v));
-        if (c.type === 'string') return Array.isArray(v) ? v.map(x => (typeof x === 'string' ? x : JSON.stringify(x))).join(',') : typeof v === 'string' ? v : JSON.stringify(v);
+        const text = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x));
+        if (c.type === 'string') return Array.isArray(v) ? v.map(text).join(',') : text(v);
         return v;
       },
     })),
