@@ -18,7 +18,11 @@ export function createClient() {
 }
 
 /** Renders an element in the test app, inside an entity page when given one. */
-export function render(element: JSX.Element, entity?: Entity) {
+export function render(
+  element: JSX.Element,
+  entity?: Entity,
+  extraApis: any[] = [],
+) {
   return renderInTestApp(
     entity ? (
       <EntityProvider entity={entity}>{element}</EntityProvider>
@@ -26,7 +30,7 @@ export function render(element: JSX.Element, entity?: Entity) {
       element
     ),
     {
-      apis: [[aiGatewayApiRef, createClient()]],
+      apis: [[aiGatewayApiRef, createClient()], ...extraApis],
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
     },
   );

@@ -268,7 +268,7 @@ export function GatewaysOverview() {
     () => api.getGateways(),
     [api],
   );
-  if (loading) return <Progress aria-label="Loading gateways" />;
+  if (loading && !value) return <Progress aria-label="Loading gateways" />;
   if (error) {
     return (
       <ErrorState

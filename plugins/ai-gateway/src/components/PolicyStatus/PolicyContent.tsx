@@ -5,6 +5,7 @@ import Grid from '@material-ui/core/Grid';
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
 import type { ApiPolicyStatus } from '@kagenti/backstage-plugin-ai-gateway-common';
+import type { ReactNode } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { aiGatewayApiRef } from '../../api';
 import { ACCESS_POLICY_KIND } from '@kagenti/backstage-plugin-ai-gateway-common';
@@ -15,11 +16,15 @@ import {
   LocalClusterBanner,
 } from '../shared';
 import { AccessPolicyView } from './AccessPolicyView';
+import { PolicyActions } from './PolicyActions';
 import { PolicySummaryCard } from './PolicySummaryCard';
 import { RoutingPolicyView } from './RoutingPolicyView';
 
 /** The body of a policy tab for loaded status. */
-export function PolicyStatusView(props: { status: ApiPolicyStatus }) {
+export function PolicyStatusView(props: {
+  status: ApiPolicyStatus;
+  actions?: ReactNode;
+}) {
   const { status } = props;
   return (
     <Grid container spacing={3}>
@@ -46,7 +51,7 @@ export function PolicyStatusView(props: { status: ApiPolicyStatus }) {
         </Grid>
       )}
       <Grid item xs={12} md={6}>
-        <PolicySummaryCard status={status} />
+        <PolicySummaryCard status={status} actions={props.actions} />
       </Grid>
       {status.kind === ACCESS_POLICY_KIND ? (
         <AccessPolicyView status={status} />
@@ -64,11 +69,13 @@ export function PolicyContent() {
   const namespace = entityNamespace(entity);
   const { kind } = entity;
   const { name } = entity.metadata;
-  const { value, loading, error } = useAsyncRetry(
+  const { value, loading, error, retry } = useAsyncRetry(
     () => api.getPolicyStatus(namespace, kind, name),
     [api, namespace, kind, name],
   );
-  if (loading) return <Progress aria-label="Loading policy status" />;
+  if (loading && !value) {
+    return <Progress aria-label="Loading policy status" />;
+  }
   if (error) {
     return (
       <ErrorState
@@ -79,5 +86,17 @@ export function PolicyContent() {
     );
   }
   if (!value) return null;
-  return <PolicyStatusView status={value} />;
+  return (
+    <PolicyStatusView
+      status={value}
+      actions={
+        <PolicyActions
+          namespace={namespace}
+          kind={kind}
+          name={name}
+          onReconciled={retry}
+        />
+      }
+    />
+  );
 }

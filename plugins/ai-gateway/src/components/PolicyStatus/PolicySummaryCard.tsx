@@ -1,5 +1,6 @@
 import { InfoCard } from '@backstage/core-components';
 import { makeStyles } from '@material-ui/core/styles';
+import type { ReactNode } from 'react';
 import type { ApiPolicyStatus } from '@kagenti/backstage-plugin-ai-gateway-common';
 import { conditionHealth, StatusMark } from '../shared';
 
@@ -16,7 +17,10 @@ const useStyles = makeStyles(theme => ({
 }));
 
 /** Where the policy lives and whether it is programmed, at a glance. */
-export function PolicySummaryCard(props: { status: ApiPolicyStatus }) {
+export function PolicySummaryCard(props: {
+  status: ApiPolicyStatus;
+  actions?: ReactNode;
+}) {
   const classes = useStyles();
   const { status } = props;
   const programmed = status.conditions.find(c => c.type === 'Programmed');
@@ -54,6 +58,7 @@ export function PolicySummaryCard(props: { status: ApiPolicyStatus }) {
           )}
         </dd>
       </dl>
+      {props.actions}
     </InfoCard>
   );
 }
