@@ -493,3 +493,91 @@ describe('the CRD schema rejects the malformed policies of issue #3', () => {
     expect(validateAccessPolicySpec(spec).ok).toBe(false);
   });
 });
+
+describe('CRD defaults', () => {
+  // The API server applies the CRD defaults; entityToResource applies the zod ones. They must
+  // give the same object, or the reconciler would see drift that is not there.
+  const defaulting = new Ajv({
+    useDefaults: true,
+    strictTypes: false,
+    strict: false,
+  });
+  const defaultRouting = defaulting.compile(
+    specSchemaOf(buildRoutingPolicyCrd()),
+  );
+  const defaultAccess = defaulting.compile(
+    specSchemaOf(buildAccessPolicyCrd()),
+  );
+
+  it.each([
+    [
+      'AIRoutingPolicy',
+      routingPolicySpecArb as fc.Arbitrary<any>,
+      validateRoutingPolicySpec,
+      defaultRouting,
+    ],
+    [
+      'AIAccessPolicy',
+      accessPolicySpecArb as fc.Arbitrary<any>,
+      validateAccessPolicySpec,
+      defaultAccess,
+    ],
+  ] as const)(
+    'are the zod defaults for %s',
+    (_kind, arb, validate, applyDefaults) => {
+      fc.assert(
+        fc.property(arb, spec => {
+          const defaulted = structuredClone(spec);
+          expect(applyDefaults(defaulted)).toBe(true);
+          const result = validate(spec);
+          expect(result.ok && result.value).toEqual(defaulted);
+        }),
+        { numRuns: 100 },
+      );
+    },
+  );
+});
+
+describe('deploy/rbac/clusterrole.yaml', () => {
+  const role = parse(
+    readFileSync(
+      resolve(__dirname, '../../../../deploy/rbac/clusterrole.yaml'),
+      'utf8',
+    ),
+  );
+  const rule = (group: string, resource: string) =>
+    role.rules.find(
+      (r: any) => r.apiGroups.includes(group) && r.resources.includes(resource),
+    )?.verbs;
+
+  it('lets the reconciler manage both policy kinds and their status', () => {
+    for (const crd of [
+      buildRoutingPolicyCrd(),
+      buildAccessPolicyCrd(),
+    ] as any[]) {
+      for (const resource of [
+        crd.spec.names.plural,
+        `${crd.spec.names.plural}/status`,
+      ]) {
+        expect(rule('aigateway.kagenti.dev', resource)).toEqual([
+          'get',
+          'list',
+          'watch',
+          'create',
+          'patch',
+          'update',
+          'delete',
+        ]);
+      }
+    }
+  });
+
+  it('only reads Gateways and ConfigMaps', () => {
+    expect(rule('gateway.networking.k8s.io', 'gateways')).toEqual([
+      'get',
+      'list',
+      'watch',
+    ]);
+    expect(rule('', 'configmaps')).toEqual(['get', 'list', 'watch']);
+  });
+});

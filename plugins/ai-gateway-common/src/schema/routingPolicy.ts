@@ -240,13 +240,9 @@ export const failoverSchema = z.strictObject({
 export const MODEL_NAME_PATTERN = /^[^\x00-\x1f\x7f]*$/; // eslint-disable-line no-control-regex
 
 export const modelRouteSchema = z.strictObject({
-  name: z
-    .string()
-    .min(1)
-    .max(253)
-    .regex(MODEL_NAME_PATTERN, {
-      error: 'must not contain control characters',
-    }),
+  name: z.string().min(1).max(253).regex(MODEL_NAME_PATTERN, {
+    error: 'must not contain control characters',
+  }),
   backends: z.array(modelBackendSchema).min(1),
   rateLimit: rateLimitSchema.optional(),
   failover: failoverSchema.optional(),
