@@ -18,7 +18,10 @@ export async function makeCa(options: {
   notAfter: Date;
   serial?: string;
 }): Promise<TestCa> {
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   const td = options.trustDomain ?? 'localtest.me';
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -30,17 +33,29 @@ export async function makeCa(options: {
       signingAlgorithm: alg,
       extensions: [
         new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: `spiffe://${td}` }]),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+          true,
+        ),
+        new x509.SubjectAlternativeNameExtension([
+          { type: 'url', value: `spiffe://${td}` },
+        ]),
       ],
     },
     webcrypto as unknown as Crypto,
   );
-  return { pem: cert.toString('pem'), der: cert.rawData, x5c: Buffer.from(cert.rawData).toString('base64') };
+  return {
+    pem: cert.toString('pem'),
+    der: cert.rawData,
+    x5c: Buffer.from(cert.rawData).toString('base64'),
+  };
 }
 
 /** A SPIFFE bundle document (JWK set) with the CAs as x509-svid keys and optional JWT keys. */
-export function spiffeBundle(cas: TestCa[], options: { sequence?: number; jwtKeys?: number } = {}): string {
+export function spiffeBundle(
+  cas: TestCa[],
+  options: { sequence?: number; jwtKeys?: number } = {},
+): string {
   const keys: unknown[] = cas.map((ca, i) => ({
     use: 'x509-svid',
     kty: 'EC',
@@ -50,7 +65,14 @@ export function spiffeBundle(cas: TestCa[], options: { sequence?: number; jwtKey
     x5c: [ca.x5c],
   }));
   for (let i = 0; i < (options.jwtKeys ?? 0); i++) {
-    keys.push({ use: 'jwt-svid', kty: 'EC', kid: `kid-${i}`, crv: 'P-256', x: 'x', y: 'y' });
+    keys.push({
+      use: 'jwt-svid',
+      kty: 'EC',
+      kid: `kid-${i}`,
+      crv: 'P-256',
+      x: 'x',
+      y: 'y',
+    });
   }
   return JSON.stringify(
     { keys, spiffe_refresh_hint: 300, spiffe_sequence: options.sequence ?? 1 },

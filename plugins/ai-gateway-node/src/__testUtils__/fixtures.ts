@@ -1,12 +1,13 @@
 /* Test helper: the SPEC examples and golden files. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import {
   validatePolicyResource,
   type AIAccessPolicy,
   type AIRoutingPolicy,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
+import { objectsToYamlStream } from '../cli/yamlOutput';
 import type { KubernetesObject } from '../renderers/Renderer';
 
 export const FIXTURES_DIR = path.resolve(__dirname, '../__fixtures__');
@@ -16,7 +17,9 @@ export function fixturePath(name: string): string {
 }
 
 export function readFixtureDocs(name: string): any[] {
-  return parseAllDocuments(fs.readFileSync(fixturePath(name), 'utf8')).map(d => d.toJS());
+  return parseAllDocuments(fs.readFileSync(fixturePath(name), 'utf8')).map(d =>
+    d.toJS(),
+  );
 }
 
 function validated<T>(doc: unknown): T {
@@ -26,11 +29,19 @@ function validated<T>(doc: unknown): T {
 }
 
 export function specRoutingPolicy(): AIRoutingPolicy {
-  return validated<AIRoutingPolicy>(readFixtureDocs('spec-routing-policy.yaml')[0]);
+  return validated<AIRoutingPolicy>(
+    readFixtureDocs('spec-routing-policy.yaml')[0],
+  );
 }
 
-export function specAccessFixture(): { policy: AIAccessPolicy; gateway: any; configMap: any } {
-  const [policy, gateway, configMap] = readFixtureDocs('spec-access-policy.yaml');
+export function specAccessFixture(): {
+  policy: AIAccessPolicy;
+  gateway: any;
+  configMap: any;
+} {
+  const [policy, gateway, configMap] = readFixtureDocs(
+    'spec-access-policy.yaml',
+  );
   return { policy: validated<AIAccessPolicy>(policy), gateway, configMap };
 }
 
@@ -44,7 +55,7 @@ export function serverCertificateFixture() {
 }
 
 export function toYamlStream(objects: KubernetesObject[]): string {
-  return objects.map(o => stringify(o)).join('---\n');
+  return objectsToYamlStream(objects);
 }
 
 /**

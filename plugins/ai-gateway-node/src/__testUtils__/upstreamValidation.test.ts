@@ -9,7 +9,9 @@ describe('upstreamProblems (the check every rendered object goes through)', () =
         apiVersion: 'gateway.envoyproxy.io/v1alpha1',
         kind: 'Backend',
         metadata: meta,
-        spec: { endpoints: [{ fqdn: { hostname: 'api.openai.com', port: 443 } }] },
+        spec: {
+          endpoints: [{ fqdn: { hostname: 'api.openai.com', port: 443 } }],
+        },
       }),
     ).toEqual([]);
   });
@@ -20,7 +22,9 @@ describe('upstreamProblems (the check every rendered object goes through)', () =
       kind: 'BackendTrafficPolicy',
       metadata: meta,
       spec: {
-        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'r' }],
+        targetRefs: [
+          { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'r' },
+        ],
         retry: { numRetries: -1, retryOn: { triggers: ['sometimes'] } },
         rateLimit: { global: { rules: [{ limit: { unit: 'Hour' } }] } },
         bogus: true,
@@ -33,7 +37,10 @@ describe('upstreamProblems (the check every rendered object goes through)', () =
   });
 
   it('checks the CEL rules that matter: 15 rules per route, backendRef kind, one credential sub-object', () => {
-    const rule = (i: number) => ({ name: `r${i}`, backendRefs: [{ name: 'b' }] });
+    const rule = (i: number) => ({
+      name: `r${i}`,
+      backendRefs: [{ name: 'b' }],
+    });
     expect(
       upstreamProblems({
         apiVersion: 'aigateway.envoyproxy.io/v1beta1',
@@ -47,7 +54,10 @@ describe('upstreamProblems (the check every rendered object goes through)', () =
         apiVersion: 'aigateway.envoyproxy.io/v1beta1',
         kind: 'AIServiceBackend',
         metadata: meta,
-        spec: { schema: { name: 'OpenAI' }, backendRef: { name: 'b', kind: 'Service', port: 80 } },
+        spec: {
+          schema: { name: 'OpenAI' },
+          backendRef: { name: 'b', kind: 'Service', port: 80 },
+        },
       }).join('\n'),
     ).toMatch(/Backend resource of Envoy Gateway/);
     expect(
@@ -57,7 +67,13 @@ describe('upstreamProblems (the check every rendered object goes through)', () =
         metadata: meta,
         spec: {
           type: 'APIKey',
-          targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'b' }],
+          targetRefs: [
+            {
+              group: 'aigateway.envoyproxy.io',
+              kind: 'AIServiceBackend',
+              name: 'b',
+            },
+          ],
           apiKey: { secretRef: { name: 's' } },
           azureAPIKey: { secretRef: { name: 's' } },
         },

@@ -30,7 +30,12 @@ describe('server certificate', () => {
       'envoy-team1-ai-gateway-cc75fc70.envoy-gateway-system.svc.cluster.local',
     ]);
     // Envoy Gateway cuts `<namespace>-<name>` at 48 characters before the hash.
-    expect(envoyProxyServiceName('a-very-long-namespace-name', 'and-an-even-longer-gateway-name')).toMatch(
+    expect(
+      envoyProxyServiceName(
+        'a-very-long-namespace-name',
+        'and-an-even-longer-gateway-name',
+      ),
+    ).toMatch(
       /^envoy-a-very-long-namespace-name-and-an-even-longer-ga-[0-9a-f]{8}$/,
     );
   });
@@ -38,7 +43,9 @@ describe('server certificate', () => {
   it('generates an ECDSA P-256 certificate valid for one year with those SANs and a matching key', async () => {
     const m = await generateServerCertificate({ sans, now });
     const cert = new X509Certificate(m.certPem);
-    expect(cert.publicKey.asymmetricKeyDetails).toEqual({ namedCurve: 'prime256v1' });
+    expect(cert.publicKey.asymmetricKeyDetails).toEqual({
+      namedCurve: 'prime256v1',
+    });
     expect(new Date(cert.validTo).getTime() - now.getTime()).toBe(365 * day);
     expect(cert.subjectAltName).toBe(sans.map(s => `DNS:${s}`).join(', '));
     expect(cert.checkPrivateKey(createPrivateKey(m.keyPem))).toBe(true);
@@ -52,7 +59,13 @@ describe('server certificate', () => {
     });
 
     it('keeps a good certificate and hands back its material', () => {
-      expect(decideServerCertificate(asSecret(current), sans, new Date(now.getTime() + 100 * day))).toEqual({
+      expect(
+        decideServerCertificate(
+          asSecret(current),
+          sans,
+          new Date(now.getTime() + 100 * day),
+        ),
+      ).toEqual({
         action: 'keep',
         material: current,
         notAfter: new Date(now.getTime() + 365 * day).toISOString(),
@@ -60,28 +73,84 @@ describe('server certificate', () => {
     });
 
     it('renews when there is no Secret or it lacks a key', () => {
-      expect(decideServerCertificate(undefined, sans, now)).toEqual({ action: 'renew', reason: 'no server certificate Secret yet' });
-      expect(decideServerCertificate({ data: { 'tls.crt': asSecret(current).data['tls.crt'] } }, sans, now)).toMatchObject({ action: 'renew', reason: expect.stringMatching(/tls.key/) });
+      expect(decideServerCertificate(undefined, sans, now)).toEqual({
+        action: 'renew',
+        reason: 'no server certificate Secret yet',
+      });
+      expect(
+        decideServerCertificate(
+          { data: { 'tls.crt': asSecret(current).data['tls.crt'] } },
+          sans,
+          now,
+        ),
+      ).toMatchObject({
+        action: 'renew',
+        reason: expect.stringMatching(/tls.key/),
+      });
     });
 
     it('renews under 30 days before expiry, not at 31', () => {
-      expect(decideServerCertificate(asSecret(current), sans, new Date(now.getTime() + 334 * day))).toMatchObject({ action: 'keep' });
-      expect(decideServerCertificate(asSecret(current), sans, new Date(now.getTime() + 336 * day))).toMatchObject({ action: 'renew', reason: expect.stringMatching(/under 30 days/) });
-      expect(decideServerCertificate(asSecret(current), sans, new Date(now.getTime() + 400 * day))).toMatchObject({ action: 'renew', reason: expect.stringMatching(/expired/) });
+      expect(
+        decideServerCertificate(
+          asSecret(current),
+          sans,
+          new Date(now.getTime() + 334 * day),
+        ),
+      ).toMatchObject({ action: 'keep' });
+      expect(
+        decideServerCertificate(
+          asSecret(current),
+          sans,
+          new Date(now.getTime() + 336 * day),
+        ),
+      ).toMatchObject({
+        action: 'renew',
+        reason: expect.stringMatching(/under 30 days/),
+      });
+      expect(
+        decideServerCertificate(
+          asSecret(current),
+          sans,
+          new Date(now.getTime() + 400 * day),
+        ),
+      ).toMatchObject({
+        action: 'renew',
+        reason: expect.stringMatching(/expired/),
+      });
     });
 
     it('renews when the SANs are wrong (Gateway renamed)', () => {
       const wanted = gatewayServerSans('other-gateway', 'team1');
-      expect(decideServerCertificate(asSecret(current), wanted, now)).toMatchObject({
+      expect(
+        decideServerCertificate(asSecret(current), wanted, now),
+      ).toMatchObject({
         action: 'renew',
         reason: expect.stringMatching(/wrong names \(missing other-gateway/),
       });
     });
 
     it('renews an unparsable certificate or a key that does not match', async () => {
-      expect(decideServerCertificate(asSecret({ certPem: 'garbage', keyPem: current.keyPem }), sans, now)).toMatchObject({ action: 'renew', reason: expect.stringMatching(/cannot be parsed/) });
+      expect(
+        decideServerCertificate(
+          asSecret({ certPem: 'garbage', keyPem: current.keyPem }),
+          sans,
+          now,
+        ),
+      ).toMatchObject({
+        action: 'renew',
+        reason: expect.stringMatching(/cannot be parsed/),
+      });
       const other = await generateServerCertificate({ sans, now });
-      expect(decideServerCertificate(asSecret({ certPem: current.certPem, keyPem: other.keyPem }), sans, now)).toMatchObject({ action: 'renew', reason: 'tls.key does not match tls.crt' });
+      expect(
+        decideServerCertificate(
+          asSecret({ certPem: current.certPem, keyPem: other.keyPem }),
+          sans,
+          now,
+        ),
+      ).toMatchObject({
+        action: 'renew',
+        reason: 'tls.key does not match tls.crt',
+      });
     });
   });
 });

@@ -25,7 +25,10 @@ export interface GatewaySanOptions {
  * `envoy-<namespace>-<name>-<first 8 hex of sha256("<namespace>/<name>")>`, the
  * `<namespace>-<name>` part cut at 48 characters.
  */
-export function envoyProxyServiceName(gatewayNamespace: string, gatewayName: string): string {
+export function envoyProxyServiceName(
+  gatewayNamespace: string,
+  gatewayName: string,
+): string {
   const nsName = `${gatewayNamespace}/${gatewayName}`;
   const hash = createHash('sha256').update(nsName).digest('hex').slice(0, 8);
   let resource = nsName.replace(/\//g, '-');
@@ -42,7 +45,12 @@ export function gatewayServerSans(
   const domain = options.clusterDomain ?? 'cluster.local';
   const egNamespace = options.envoyGatewayNamespace ?? 'envoy-gateway-system';
   const service = envoyProxyServiceName(namespace, gatewayName);
-  const forms = (name: string, ns: string) => [name, `${name}.${ns}`, `${name}.${ns}.svc`, `${name}.${ns}.svc.${domain}`];
+  const forms = (name: string, ns: string) => [
+    name,
+    `${name}.${ns}`,
+    `${name}.${ns}.svc`,
+    `${name}.${ns}.svc.${domain}`,
+  ];
   return [...forms(gatewayName, namespace), ...forms(service, egNamespace)];
 }
 
@@ -53,7 +61,10 @@ function serial(): string {
 }
 
 function pemOf(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').trim();
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trim();
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
@@ -67,10 +78,18 @@ export async function generateServerCertificate(options: {
   commonName?: string;
 }): Promise<ServerCertificateMaterial> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   const notBefore = new Date(options.now.getTime() - 5 * 60 * 1000); // tolerate clock skew
-  const notAfter = new Date(options.now.getTime() + SERVER_CERT_VALIDITY_DAYS * DAY_MS);
-  const cn = (options.commonName ?? options.sans[0] ?? 'ai-gateway').slice(0, 64);
+  const notAfter = new Date(
+    options.now.getTime() + SERVER_CERT_VALIDITY_DAYS * DAY_MS,
+  );
+  const cn = (options.commonName ?? options.sans[0] ?? 'ai-gateway').slice(
+    0,
+    64,
+  );
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: serial(),
@@ -82,8 +101,13 @@ export async function generateServerCertificate(options: {
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-        new x509.SubjectAlternativeNameExtension(options.sans.map(value => ({ type: 'dns' as const, value }))),
+        new x509.ExtendedKeyUsageExtension(
+          [x509.ExtendedKeyUsage.serverAuth],
+          false,
+        ),
+        new x509.SubjectAlternativeNameExtension(
+          options.sans.map(value => ({ type: 'dns' as const, value })),
+        ),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     },
@@ -103,7 +127,9 @@ export type ServerCertificateDecision =
   | { action: 'renew'; reason: string };
 
 function decode(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+  return value === undefined
+    ? undefined
+    : Buffer.from(value, 'base64').toString('utf8');
 }
 
 /**
@@ -116,7 +142,8 @@ export function decideServerCertificate(
   wantedSans: string[],
   now: Date,
 ): ServerCertificateDecision {
-  if (!existing) return { action: 'renew', reason: 'no server certificate Secret yet' };
+  if (!existing)
+    return { action: 'renew', reason: 'no server certificate Secret yet' };
   const certPem = decode(existing.data?.['tls.crt']);
   const keyPem = decode(existing.data?.['tls.key']);
   if (!certPem || !keyPem) {
@@ -129,12 +156,18 @@ export function decideServerCertificate(
       return { action: 'renew', reason: 'tls.key does not match tls.crt' };
     }
   } catch (e) {
-    return { action: 'renew', reason: `the certificate cannot be parsed: ${(e as Error).message}` };
+    return {
+      action: 'renew',
+      reason: `the certificate cannot be parsed: ${(e as Error).message}`,
+    };
   }
   const notAfter = new Date(cert.validTo);
   const notBefore = new Date(cert.validFrom);
   if (notBefore.getTime() > now.getTime()) {
-    return { action: 'renew', reason: `the certificate is not valid before ${notBefore.toISOString()}` };
+    return {
+      action: 'renew',
+      reason: `the certificate is not valid before ${notBefore.toISOString()}`,
+    };
   }
   const left = notAfter.getTime() - now.getTime();
   if (left < SERVER_CERT_RENEW_BEFORE_DAYS * DAY_MS) {
@@ -158,7 +191,14 @@ export function decideServerCertificate(
       missing.length ? `missing ${missing.join(', ')}` : '',
       extra.length ? `not wanted ${extra.join(', ')}` : '',
     ].filter(Boolean);
-    return { action: 'renew', reason: `the certificate has the wrong names (${parts.join('; ')})` };
+    return {
+      action: 'renew',
+      reason: `the certificate has the wrong names (${parts.join('; ')})`,
+    };
   }
-  return { action: 'keep', material: { certPem, keyPem }, notAfter: notAfter.toISOString() };
+  return {
+    action: 'keep',
+    material: { certPem, keyPem },
+    notAfter: notAfter.toISOString(),
+  };
 }

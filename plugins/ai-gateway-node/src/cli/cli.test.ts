@@ -11,7 +11,10 @@ const BIN = path.join(PACKAGE_DIR, 'bin/ai-gateway.js');
 const rel = (p: string) => path.relative(REPO_ROOT, path.join(__dirname, p));
 const SPEC_ROUTING = rel('../__fixtures__/spec-routing-policy.yaml');
 const SPEC_ACCESS = rel('../__fixtures__/spec-access-policy.yaml');
-const GOLDEN_ROUTING = path.join(PACKAGE_DIR, 'src/renderers/envoyAiGateway/__golden__/spec-routing.yaml');
+const GOLDEN_ROUTING = path.join(
+  PACKAGE_DIR,
+  'src/renderers/envoyAiGateway/__golden__/spec-routing.yaml',
+);
 
 async function run(...argv: string[]) {
   let stdout = '';
@@ -52,20 +55,36 @@ describe('ai-gateway command line', () => {
   it('reports what only rendering finds, and YAML syntax errors with their line', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-'));
     const ip = path.join(dir, 'ip.yaml');
-    fs.writeFileSync(ip, fs.readFileSync(path.join(REPO_ROOT, SPEC_ROUTING), 'utf8').replace('https://api.openai.com', 'https://192.0.2.1'));
+    fs.writeFileSync(
+      ip,
+      fs
+        .readFileSync(path.join(REPO_ROOT, SPEC_ROUTING), 'utf8')
+        .replace('https://api.openai.com', 'https://192.0.2.1'),
+    );
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, 'kind: [unclosed\n');
     const r = await run('validate', ip, bad);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^${bad}: line \\d+:\\d+: `, 'm'));
-    expect(r.stderr).toMatch(new RegExp(`^${ip}: spec.providers\\[0\\].endpoint: an https endpoint needs a host name`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^${ip}: spec.providers\\[0\\].endpoint: an https endpoint needs a host name`,
+        'm',
+      ),
+    );
   });
 
   it('reports conflicts between the files: the younger policy loses', async () => {
-    const r = await run('validate', SPEC_ROUTING, rel('__fixtures__/conflicting-routing.yaml'));
+    const r = await run(
+      'validate',
+      SPEC_ROUTING,
+      rel('__fixtures__/conflicting-routing.yaml'),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `${rel('__fixtures__/conflicting-routing.yaml')}: spec.models[0].name: model "gpt-4o" is also exposed on Gateway team1/ai-gateway by AIRoutingPolicy team1/team1-models (${SPEC_ROUTING}), which wins (older, or first by name)\n`,
+      `${rel(
+        '__fixtures__/conflicting-routing.yaml',
+      )}: spec.models[0].name: model "gpt-4o" is also exposed on Gateway team1/ai-gateway by AIRoutingPolicy team1/team1-models (${SPEC_ROUTING}), which wins (older, or first by name)\n`,
     );
   });
 
@@ -85,16 +104,33 @@ describe('ai-gateway command line', () => {
       'AIGatewayRoute/team1-local',
       'BackendTrafficPolicy/team1-local',
     ]);
-    expect(docs.every(d => d.metadata.namespace === 'team1' && !d.metadata.ownerReferences)).toBe(true);
-    expect(r.stderr).toMatch(/has no uid: objects are rendered without ownerReferences/);
+    expect(
+      docs.every(
+        d => d.metadata.namespace === 'team1' && !d.metadata.ownerReferences,
+      ),
+    ).toBe(true);
+    expect(r.stderr).toMatch(
+      /has no uid: objects are rendered without ownerReferences/,
+    );
   });
 
   it('rejects an entity without an owner', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-'));
     const file = path.join(dir, 'e.yaml');
-    fs.writeFileSync(file, fs.readFileSync(path.join(__dirname, '__fixtures__/routing-entity.yaml'), 'utf8').replace('  owner: group:default/team1\n', ''));
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(
+          path.join(__dirname, '__fixtures__/routing-entity.yaml'),
+          'utf8',
+        )
+        .replace('  owner: group:default/team1\n', ''),
+    );
     const r = await run('validate', file);
-    expect(r).toMatchObject({ code: 1, stderr: `${file}: spec.owner: required\n` });
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: `${file}: spec.owner: required\n`,
+    });
   });
 
   it('renders the access example with the bundle and Gateway from the same file and a fresh server certificate', async () => {
@@ -117,17 +153,26 @@ describe('ai-gateway command line', () => {
     const live = path.join(dir, 'live-secret.yaml');
     fs.writeFileSync(live, JSON.stringify(server));
     const second = await run('render', SPEC_ACCESS, live);
-    expect(parseAllDocuments(second.stdout).map(d => d.toJS())[1].data).toEqual(server.data);
+    expect(parseAllDocuments(second.stdout).map(d => d.toJS())[1].data).toEqual(
+      server.data,
+    );
     expect(second.stderr).not.toMatch(/generated/);
   });
 
   it('fails an access policy whose trust bundle is not among the files, saying how to get it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-'));
     const file = path.join(dir, 'a.yaml');
-    fs.writeFileSync(file, fs.readFileSync(path.join(REPO_ROOT, SPEC_ACCESS), 'utf8').split('---\n')[0]);
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(path.join(REPO_ROOT, SPEC_ACCESS), 'utf8')
+        .split('---\n')[0],
+    );
     const r = await run('render', file);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/spec.mtls.trustBundleConfigMap: BundleNotFound: ConfigMap spire-system\/spire-bundle key bundle.spiffe \(not among the input files: add it, e.g. kubectl get configmap -n spire-system spire-bundle -o yaml\) was not found/);
+    expect(r.stderr).toMatch(
+      /spec.mtls.trustBundleConfigMap: BundleNotFound: ConfigMap spire-system\/spire-bundle key bundle.spiffe \(not among the input files: add it, e.g. kubectl get configmap -n spire-system spire-bundle -o yaml\) was not found/,
+    );
   });
 
   it('writes one file per object with --out', async () => {
@@ -137,7 +182,14 @@ describe('ai-gateway command line', () => {
     const files = fs.readdirSync(dir).sort();
     expect(files).toHaveLength(18);
     expect(files).toContain('team1_aigatewayroute_team1-models-2.yaml');
-    expect(parseAllDocuments(fs.readFileSync(path.join(dir, 'team1_backend_team1-models-openai.yaml'), 'utf8'))).toHaveLength(1);
+    expect(
+      parseAllDocuments(
+        fs.readFileSync(
+          path.join(dir, 'team1_backend_team1-models-openai.yaml'),
+          'utf8',
+        ),
+      ),
+    ).toHaveLength(1);
   });
 
   it.each([
@@ -155,13 +207,27 @@ describe('ai-gateway command line', () => {
 
   it('runs as `yarn ai-gateway` does: node bin/ai-gateway.js from the repository root', () => {
     const env = { ...process.env };
-    const ok = spawnSync(process.execPath, [BIN, 'render', SPEC_ROUTING, '--instance', 'test'], { cwd: REPO_ROOT, encoding: 'utf8', env });
+    const ok = spawnSync(
+      process.execPath,
+      [BIN, 'render', SPEC_ROUTING, '--instance', 'test'],
+      { cwd: REPO_ROOT, encoding: 'utf8', env },
+    );
     expect(ok.status).toBe(0);
     expect(ok.stdout).toBe(fs.readFileSync(GOLDEN_ROUTING, 'utf8'));
-    const invalid = spawnSync(process.execPath, [BIN, 'validate', rel('__fixtures__/invalid-routing.yaml')], { cwd: REPO_ROOT, encoding: 'utf8', env });
+    const invalid = spawnSync(
+      process.execPath,
+      [BIN, 'validate', rel('__fixtures__/invalid-routing.yaml')],
+      { cwd: REPO_ROOT, encoding: 'utf8', env },
+    );
     expect(invalid.status).toBe(1);
-    expect(invalid.stderr).toMatch(/invalid-routing.yaml: spec.models\[0\].backends\[0\].provider: /);
-    const usage = spawnSync(process.execPath, [BIN], { cwd: REPO_ROOT, encoding: 'utf8', env });
+    expect(invalid.stderr).toMatch(
+      /invalid-routing.yaml: spec.models\[0\].backends\[0\].provider: /,
+    );
+    const usage = spawnSync(process.execPath, [BIN], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env,
+    });
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/Usage:/);
   }, 60_000);

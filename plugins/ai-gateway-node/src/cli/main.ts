@@ -1,19 +1,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import {
   ROUTING_POLICY_KIND,
   type AIAccessPolicy,
   type AIRoutingPolicy,
   type Problem,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
-import { generateServerCertificate, decideServerCertificate, gatewayServerSans } from '../certificates/serverCertificate';
-import { buildAccessIntent, buildRoutingIntent, managedServerSecretName } from '../intent/buildIntent';
+import {
+  generateServerCertificate,
+  decideServerCertificate,
+  gatewayServerSans,
+} from '../certificates/serverCertificate';
+import {
+  buildAccessIntent,
+  buildRoutingIntent,
+  managedServerSecretName,
+} from '../intent/buildIntent';
 import type { KubernetesObject } from '../renderers/Renderer';
 import { EnvoyAiGatewayRenderer } from '../renderers/envoyAiGateway';
 import { comparePolicyAge } from '../status/computeStatus';
 import { parseTrustBundle } from '../trustBundle/parseTrustBundle';
-import { loadInputs, type ClusterObject, type LoadedPolicy } from './loadInputs';
+import {
+  loadInputs,
+  type ClusterObject,
+  type LoadedPolicy,
+} from './loadInputs';
+import { objectToYaml, objectsToYamlStream } from './yamlOutput';
 
 export const USAGE = `Usage:
   yarn ai-gateway validate FILE...
@@ -46,19 +58,24 @@ function parseArgs(argv: string[]): Args | 'help' {
   if (argv.includes('--help') || argv.includes('-h')) return 'help';
   const [command, ...rest] = argv;
   if (command !== 'validate' && command !== 'render') {
-    throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+    throw new UsageError(
+      command ? `unknown command "${command}"` : 'no command given',
+    );
   }
   const args: Args = { command, files: [] };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const value = () => {
       const v = rest[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
+      if (v === undefined || v.startsWith('--'))
+        throw new UsageError(`${a} needs a value`);
       return v;
     };
     if (a === '--out' && command === 'render') args.out = value();
-    else if (a === '--instance' && command === 'render') args.instance = value();
-    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a} for ${command}`);
+    else if (a === '--instance' && command === 'render')
+      args.instance = value();
+    else if (a.startsWith('-'))
+      throw new UsageError(`unknown option ${a} for ${command}`);
     else args.files.push(a);
   }
   if (!args.files.length) throw new UsageError('no FILE given');
@@ -66,38 +83,69 @@ function parseArgs(argv: string[]): Args | 'help' {
 }
 
 function line(origin: string, p: Problem): string {
-  return p.path ? `${origin}: ${p.path}: ${p.message}` : `${origin}: ${p.message}`;
+  return p.path
+    ? `${origin}: ${p.path}: ${p.message}`
+    : `${origin}: ${p.message}`;
 }
 
 /** Problems between policies of the input: what would make one of them Conflicted in a cluster. */
-function conflicts(policies: LoadedPolicy[]): Array<{ origin: string; problem: Problem }> {
+function conflicts(
+  policies: LoadedPolicy[],
+): Array<{ origin: string; problem: Problem }> {
   const out: Array<{ origin: string; problem: Problem }> = [];
-  const sorted = [...policies].sort((a, b) => comparePolicyAge(a.policy, b.policy));
+  const sorted = [...policies].sort((a, b) =>
+    comparePolicyAge(a.policy, b.policy),
+  );
   const seen = new Map<string, LoadedPolicy>();
   for (const lp of sorted) {
     const { policy } = lp;
     const gw = `${policy.metadata.namespace}/${policy.spec.targetRef.name}`;
-    const describe = (w: LoadedPolicy) => `${w.policy.kind} ${w.policy.metadata.namespace}/${w.policy.metadata.name} (${w.origin})`;
+    const describe = (w: LoadedPolicy) =>
+      `${w.policy.kind} ${w.policy.metadata.namespace}/${w.policy.metadata.name} (${w.origin})`;
     if (policy.kind === ROUTING_POLICY_KIND) {
       policy.spec.models.forEach((m, i) => {
         const k = `model ${gw} ${m.name}`;
         const winner = seen.get(k);
         if (winner) {
-          out.push({ origin: lp.origin, problem: { path: `spec.models[${i}].name`, message: `model "${m.name}" is also exposed on Gateway ${gw} by ${describe(winner)}, which wins (older, or first by name)` } });
+          out.push({
+            origin: lp.origin,
+            problem: {
+              path: `spec.models[${i}].name`,
+              message: `model "${
+                m.name
+              }" is also exposed on Gateway ${gw} by ${describe(
+                winner,
+              )}, which wins (older, or first by name)`,
+            },
+          });
         } else seen.set(k, lp);
       });
     } else {
       const k = `access ${gw}`;
       const winner = seen.get(k);
       if (winner) {
-        out.push({ origin: lp.origin, problem: { path: 'spec.targetRef.name', message: `Gateway ${gw} already has ${describe(winner)}; a Gateway takes one access policy` } });
+        out.push({
+          origin: lp.origin,
+          problem: {
+            path: 'spec.targetRef.name',
+            message: `Gateway ${gw} already has ${describe(
+              winner,
+            )}; a Gateway takes one access policy`,
+          },
+        });
       } else seen.set(k, lp);
     }
   }
   return out;
 }
 
-function findObject(cluster: ClusterObject[], kind: string, namespace: string, name: string, apiVersion?: string) {
+function findObject(
+  cluster: ClusterObject[],
+  kind: string,
+  namespace: string,
+  name: string,
+  apiVersion?: string,
+) {
   return cluster.find(
     c =>
       c.object.kind === kind &&
@@ -113,7 +161,12 @@ interface Rendered {
   notes: string[];
 }
 
-async function renderAll(policies: LoadedPolicy[], cluster: ClusterObject[], args: { instance?: string }, now: Date): Promise<Rendered> {
+async function renderAll(
+  policies: LoadedPolicy[],
+  cluster: ClusterObject[],
+  args: { instance?: string },
+  now: Date,
+): Promise<Rendered> {
   const renderer = new EnvoyAiGatewayRenderer();
   const result: Rendered = { objects: [], problems: [], notes: [] };
   const options = args.instance ? { instance: args.instance } : {};
@@ -121,10 +174,14 @@ async function renderAll(policies: LoadedPolicy[], cluster: ClusterObject[], arg
     const ns = policy.metadata.namespace;
     const at = (problem: Problem) => result.problems.push({ origin, problem });
     if (!policy.metadata.uid) {
-      result.notes.push(`${origin}: ${policy.kind} ${ns}/${policy.metadata.name} has no uid: objects are rendered without ownerReferences`);
+      result.notes.push(
+        `${origin}: ${policy.kind} ${ns}/${policy.metadata.name} has no uid: objects are rendered without ownerReferences`,
+      );
     }
     if (policy.kind === ROUTING_POLICY_KIND) {
-      const { intent, problems } = buildRoutingIntent(policy as AIRoutingPolicy);
+      const { intent, problems } = buildRoutingIntent(
+        policy as AIRoutingPolicy,
+      );
       const r = renderer.render(intent, options);
       [...problems, ...r.problems].forEach(at);
       result.objects.push(...r.objects);
@@ -135,31 +192,56 @@ async function renderAll(policies: LoadedPolicy[], cluster: ClusterObject[], arg
     const cmNamespace = ref.namespace ?? ns;
     const cm = findObject(cluster, 'ConfigMap', cmNamespace, ref.name, 'v1');
     const source = `ConfigMap ${cmNamespace}/${ref.name} key ${ref.key}`;
-    const bundle = parseTrustBundle(cm ? cm.data?.[ref.key] ?? cm.binaryData?.[ref.key] ?? '' : undefined, {
-      now,
-      source: cm ? source : `${source} (not among the input files: add it, e.g. kubectl get configmap -n ${cmNamespace} ${ref.name} -o yaml)`,
-    });
+    const bundle = parseTrustBundle(
+      cm ? cm.data?.[ref.key] ?? cm.binaryData?.[ref.key] ?? '' : undefined,
+      {
+        now,
+        source: cm
+          ? source
+          : `${source} (not among the input files: add it, e.g. kubectl get configmap -n ${cmNamespace} ${ref.name} -o yaml)`,
+      },
+    );
     if (!bundle.ok) {
-      at({ path: 'spec.mtls.trustBundleConfigMap', message: `${bundle.reason}: ${bundle.message}` });
+      at({
+        path: 'spec.mtls.trustBundleConfigMap',
+        message: `${bundle.reason}: ${bundle.message}`,
+      });
       continue;
     }
-    const gateway = findObject(cluster, 'Gateway', ns, access.spec.targetRef.name);
+    const gateway = findObject(
+      cluster,
+      'Gateway',
+      ns,
+      access.spec.targetRef.name,
+    );
     if (!gateway) {
-      result.notes.push(`${origin}: Gateway ${ns}/${access.spec.targetRef.name} is not among the input files: the ClientTrafficPolicy targets the whole Gateway`);
+      result.notes.push(
+        `${origin}: Gateway ${ns}/${access.spec.targetRef.name} is not among the input files: the ClientTrafficPolicy targets the whole Gateway`,
+      );
     }
     let serverCertificate;
     if (!access.spec.mtls.serverCertRef) {
       const secretName = managedServerSecretName(access.metadata.name);
       const sans = gatewayServerSans(access.spec.targetRef.name, ns);
-      const decision = decideServerCertificate(findObject(cluster, 'Secret', ns, secretName, 'v1'), sans, now);
+      const decision = decideServerCertificate(
+        findObject(cluster, 'Secret', ns, secretName, 'v1'),
+        sans,
+        now,
+      );
       if (decision.action === 'keep') {
         serverCertificate = decision.material;
       } else {
         serverCertificate = await generateServerCertificate({ sans, now });
-        result.notes.push(`${origin}: generated a new self-signed server certificate for Secret ${ns}/${secretName} (${decision.reason}); the output holds its private key`);
+        result.notes.push(
+          `${origin}: generated a new self-signed server certificate for Secret ${ns}/${secretName} (${decision.reason}); the output holds its private key`,
+        );
       }
     }
-    const { intent, problems } = buildAccessIntent(access, { caBundlePem: bundle.pem, gateway, serverCertificate });
+    const { intent, problems } = buildAccessIntent(access, {
+      caBundlePem: bundle.pem,
+      gateway,
+      serverCertificate,
+    });
     problems.forEach(at);
     result.objects.push(...renderer.render(intent, options).objects);
   }
@@ -167,7 +249,9 @@ async function renderAll(policies: LoadedPolicy[], cluster: ClusterObject[], arg
 }
 
 function fileNameOf(o: KubernetesObject): string {
-  return `${o.metadata.namespace}_${o.kind.toLowerCase()}_${o.metadata.name}.yaml`;
+  return `${o.metadata.namespace}_${o.kind.toLowerCase()}_${
+    o.metadata.name
+  }.yaml`;
 }
 
 /** Runs the `ai-gateway` command line; returns the exit status. */
@@ -186,9 +270,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const files: Array<{ name: string; text: string }> = [];
   for (const f of args.files) {
     try {
-      files.push({ name: f, text: fs.readFileSync(path.resolve(io.cwd, f), 'utf8') });
+      files.push({
+        name: f,
+        text: fs.readFileSync(path.resolve(io.cwd, f), 'utf8'),
+      });
     } catch (e) {
-      io.stderr(`error: cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      io.stderr(
+        `error: cannot read ${f}: ${
+          (e as NodeJS.ErrnoException).code ?? (e as Error).message
+        }\n`,
+      );
       return 2;
     }
   }
@@ -196,7 +287,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const inputs = loadInputs(files);
   const problems = [...inputs.problems, ...conflicts(inputs.policies)];
   if (!inputs.policies.length && !problems.length) {
-    io.stderr(`error: no AIRoutingPolicy or AIAccessPolicy in ${args.files.join(', ')}\n`);
+    io.stderr(
+      `error: no AIRoutingPolicy or AIAccessPolicy in ${args.files.join(
+        ', ',
+      )}\n`,
+    );
     return 1;
   }
   const rendered = await renderAll(inputs.policies, inputs.cluster, args, now);
@@ -207,7 +302,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   if (args.command === 'validate') {
     io.stdout(
-      `${inputs.policies.map(p => `${p.origin}: ${p.policy.kind} ${p.policy.metadata.namespace}/${p.policy.metadata.name} is valid`).join('\n')}\n`,
+      `${inputs.policies
+        .map(
+          p =>
+            `${p.origin}: ${p.policy.kind} ${p.policy.metadata.namespace}/${p.policy.metadata.name} is valid`,
+        )
+        .join('\n')}\n`,
     );
     return 0;
   }
@@ -215,10 +315,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (args.out) {
     const dir = path.resolve(io.cwd, args.out);
     fs.mkdirSync(dir, { recursive: true });
-    for (const o of rendered.objects) fs.writeFileSync(path.join(dir, fileNameOf(o)), stringify(o));
+    for (const o of rendered.objects)
+      fs.writeFileSync(path.join(dir, fileNameOf(o)), objectToYaml(o));
     io.stderr(`wrote ${rendered.objects.length} objects to ${args.out}\n`);
   } else {
-    io.stdout(rendered.objects.map(o => stringify(o)).join('---\n'));
+    io.stdout(objectsToYamlStream(rendered.objects));
   }
   return 0;
 }

@@ -49,7 +49,9 @@ export function parseEndpoint(url: string): EndpointIntent | { error: string } {
   try {
     u = new URL(url);
   } catch {
-    return { error: `"${url}" is not a URL; write it like https://api.openai.com` };
+    return {
+      error: `"${url}" is not a URL; write it like https://api.openai.com`,
+    };
   }
   const scheme = u.protocol.replace(/:$/, '');
   if (scheme !== 'http' && scheme !== 'https') {
@@ -60,7 +62,8 @@ export function parseEndpoint(url: string): EndpointIntent | { error: string } {
   }
   const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const hostKind = isIP(host) ? 'ip' : 'fqdn';
-  const port = u.port ? Number(u.port) : scheme === 'https' ? 443 : 80;
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  const port = u.port ? Number(u.port) : defaultPort;
   const path = u.pathname.replace(/\/+$/, '');
   return {
     scheme,
@@ -80,7 +83,11 @@ function limitsOf(model: ModelRoute): LimitIntent[] {
   const mode: TokenCountMode = rl.tokenCountMode ?? DEFAULT_TOKEN_COUNT_MODE;
   const out: LimitIntent[] = [];
   if (rl.requestsPerMinute !== undefined) {
-    out.push({ kind: 'requests', window: 'Minute', limit: rl.requestsPerMinute });
+    out.push({
+      kind: 'requests',
+      window: 'Minute',
+      limit: rl.requestsPerMinute,
+    });
   }
   const tokenWindows: Array<[number | undefined, LimitIntent['window']]> = [
     [rl.tokensPerHour, 'Hour'],
@@ -88,7 +95,8 @@ function limitsOf(model: ModelRoute): LimitIntent[] {
     [rl.tokensPerMonth, 'Month'],
   ];
   for (const [limit, window] of tokenWindows) {
-    if (limit !== undefined) out.push({ kind: 'tokens', window, limit, tokenCountMode: mode });
+    if (limit !== undefined)
+      out.push({ kind: 'tokens', window, limit, tokenCountMode: mode });
   }
   return out;
 }
@@ -119,7 +127,10 @@ function credentialsOf(provider: Provider): CredentialsIntent | undefined {
   return {
     type,
     ...(c.secretRef
-      ? { secretName: c.secretRef.name, secretKey: CREDENTIAL_SECRET_KEYS[type] }
+      ? {
+          secretName: c.secretRef.name,
+          secretKey: CREDENTIAL_SECRET_KEYS[type],
+        }
       : {}),
     ...('region' in c ? { region: c.region } : {}),
     ...('tenantId' in c ? { tenantId: c.tenantId, clientId: c.clientId } : {}),
@@ -131,7 +142,9 @@ function credentialsOf(provider: Provider): CredentialsIntent | undefined {
  * Builds the routing intent of a validated AIRoutingPolicy (see `validatePolicyResource`).
  * Problems are what the policy schema cannot know: an https endpoint given as an IP address.
  */
-export function buildRoutingIntent(policy: AIRoutingPolicy): IntentResult<RoutingIntent> {
+export function buildRoutingIntent(
+  policy: AIRoutingPolicy,
+): IntentResult<RoutingIntent> {
   const problems: Problem[] = [];
   const ref = policyRef('AIRoutingPolicy', policy.metadata);
   const providers: ProviderIntent[] = [];
@@ -195,13 +208,31 @@ export interface ObservedGateway {
       hostname?: string;
       tls?: {
         mode?: string;
-        certificateRefs?: Array<{ group?: string; kind?: string; name: string; namespace?: string }>;
+        certificateRefs?: Array<{
+          group?: string;
+          kind?: string;
+          name: string;
+          namespace?: string;
+        }>;
       };
     }>;
   };
   status?: {
-    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
-    listeners?: Array<{ name: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> }>;
+    conditions?: Array<{
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+    }>;
+    listeners?: Array<{
+      name: string;
+      conditions?: Array<{
+        type: string;
+        status: string;
+        reason?: string;
+        message?: string;
+      }>;
+    }>;
   };
 }
 
@@ -213,7 +244,10 @@ export function httpsListenersServing(
 ): string[] {
   const gwNamespace = gateway.metadata.namespace ?? namespace;
   return (gateway.spec?.listeners ?? [])
-    .filter(l => l.protocol === 'HTTPS' && (l.tls?.mode ?? 'Terminate') === 'Terminate')
+    .filter(
+      l =>
+        l.protocol === 'HTTPS' && (l.tls?.mode ?? 'Terminate') === 'Terminate',
+    )
     .filter(l =>
       (l.tls?.certificateRefs ?? []).some(
         r =>
@@ -253,13 +287,16 @@ export function buildAccessIntent(
     if (s.spiffeIdPrefix) out.push({ type: 'Prefix', value: s.spiffeIdPrefix });
     return out;
   });
-  const serverCertificate: AccessIntent['serverCertificate'] = mtls.serverCertRef
-    ? { managed: false, secretName: mtls.serverCertRef.name }
-    : {
-        managed: true,
-        secretName: managedServerSecretName(ref.name),
-        ...(facts.serverCertificate ? { material: facts.serverCertificate } : {}),
-      };
+  const serverCertificate: AccessIntent['serverCertificate'] =
+    mtls.serverCertRef
+      ? { managed: false, secretName: mtls.serverCertRef.name }
+      : {
+          managed: true,
+          secretName: managedServerSecretName(ref.name),
+          ...(facts.serverCertificate
+            ? { material: facts.serverCertificate }
+            : {}),
+        };
   return {
     intent: {
       kind: 'access',

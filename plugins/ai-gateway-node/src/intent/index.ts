@@ -6,4 +6,9 @@ export {
   managedServerSecretName,
   parseEndpoint,
 } from './buildIntent';
-export type { AccessFacts, IntentResult, ObservedGateway, Problem } from './buildIntent';
+export type {
+  AccessFacts,
+  IntentResult,
+  ObservedGateway,
+  Problem,
+} from './buildIntent';

@@ -73,7 +73,12 @@ export type LimitWindow = 'Minute' | 'Hour' | 'Day' | 'Month';
 
 export type LimitIntent =
   | { kind: 'requests'; window: LimitWindow; limit: number }
-  | { kind: 'tokens'; window: LimitWindow; limit: number; tokenCountMode: TokenCountMode };
+  | {
+      kind: 'tokens';
+      window: LimitWindow;
+      limit: number;
+      tokenCountMode: TokenCountMode;
+    };
 
 export interface FailoverIntent {
   maxRetries: number;

@@ -6,7 +6,8 @@ export const MAX_DNS_LABEL = 63;
 export const MAX_SECTION_NAME = 253;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SECTION_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECTION_NAME =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function isDnsLabel(name: string): boolean {
   return name.length <= MAX_DNS_LABEL && DNS_LABEL.test(name);
@@ -34,7 +35,9 @@ export function dnsName(...parts: string[]): string {
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '');
   const hash = shortHash(full);
-  const head = cleaned.slice(0, MAX_DNS_LABEL - hash.length - 1).replace(/-+$/, '');
+  const head = cleaned
+    .slice(0, MAX_DNS_LABEL - hash.length - 1)
+    .replace(/-+$/, '');
   return head ? `${head}-${hash}` : hash;
 }
 
@@ -67,8 +70,11 @@ const RESERVED_RULE_NAMES = new Set(['route-not-found']);
  */
 export function ruleNameFor(modelName: string): string {
   const base = sectionNameFrom(modelName);
-  if (base === modelName && base !== '' && !RESERVED_RULE_NAMES.has(base)) return base;
+  if (base === modelName && base !== '' && !RESERVED_RULE_NAMES.has(base))
+    return base;
   const hash = shortHash(modelName);
-  const head = base.slice(0, MAX_SECTION_NAME - hash.length - 1).replace(/[-.]+$/, '');
+  const head = base
+    .slice(0, MAX_SECTION_NAME - hash.length - 1)
+    .replace(/[-.]+$/, '');
   return head ? `${head}-${hash}` : `model-${hash}`;
 }

@@ -21,7 +21,10 @@ import {
 import type { KubernetesObject } from '../renderers/Renderer';
 import { MODEL_HEADER } from '../renderers/envoyAiGateway/apiVersions';
 import { providerObjectName } from '../renderers/envoyAiGateway/renderRouting';
-import { describeBundle, type TrustBundleResult } from '../trustBundle/parseTrustBundle';
+import {
+  describeBundle,
+  type TrustBundleResult,
+} from '../trustBundle/parseTrustBundle';
 
 /** A policy resource as read from the cluster (or a file): enough to compute its status. */
 export interface PolicyLike {
@@ -93,11 +96,25 @@ interface Verdict {
   message: string;
 }
 
-const ok = (reason: string, message: string): Verdict => ({ status: 'True', reason, message });
-const bad = (reason: string, message: string): Verdict => ({ status: 'False', reason, message });
+const ok = (reason: string, message: string): Verdict => ({
+  status: 'True',
+  reason,
+  message,
+});
+const bad = (reason: string, message: string): Verdict => ({
+  status: 'False',
+  reason,
+  message,
+});
 
-function key(o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }) {
-  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+function key(o: {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}) {
+  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${
+    o.metadata.name
+  }`;
 }
 
 /**
@@ -105,28 +122,44 @@ function key(o: { apiVersion: string; kind: string; metadata: { name: string; na
  * `Accepted` or `NotAccepted`; Envoy Gateway and Gateway API policies write `Accepted` per
  * ancestor. Undefined when nothing was reported yet.
  */
-export function acceptance(live: LiveObject | undefined): { accepted: boolean; message: string } | undefined {
+export function acceptance(
+  live: LiveObject | undefined,
+): { accepted: boolean; message: string } | undefined {
   if (!live?.status) return undefined;
   const conds = [
     ...(live.status.conditions ?? []),
     ...(live.status.ancestors ?? []).flatMap(a => a.conditions ?? []),
   ];
   const rejected = conds.find(
-    c => c.type === 'NotAccepted' || (c.type === 'Accepted' && c.status === 'False'),
+    c =>
+      c.type === 'NotAccepted' ||
+      (c.type === 'Accepted' && c.status === 'False'),
   );
-  if (rejected) return { accepted: false, message: rejected.message ?? rejected.reason ?? '' };
-  const accepted = conds.find(c => c.type === 'Accepted' && c.status === 'True');
-  return accepted ? { accepted: true, message: accepted.message ?? '' } : undefined;
+  if (rejected)
+    return {
+      accepted: false,
+      message: rejected.message ?? rejected.reason ?? '',
+    };
+  const accepted = conds.find(
+    c => c.type === 'Accepted' && c.status === 'True',
+  );
+  return accepted
+    ? { accepted: true, message: accepted.message ?? '' }
+    : undefined;
 }
 
 function timeOf(p: PolicyLike): number {
-  const t = p.metadata.creationTimestamp ? Date.parse(p.metadata.creationTimestamp) : NaN;
+  const t = p.metadata.creationTimestamp
+    ? Date.parse(p.metadata.creationTimestamp)
+    : NaN;
   return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
 }
 
 /** Oldest first (creationTimestamp, then name): the order in which conflicts are won. */
 export function comparePolicyAge(a: PolicyLike, b: PolicyLike): number {
-  return timeOf(a) - timeOf(b) || a.metadata.name.localeCompare(b.metadata.name);
+  return (
+    timeOf(a) - timeOf(b) || a.metadata.name.localeCompare(b.metadata.name)
+  );
 }
 
 function sameGateway(a: PolicyLike, b: PolicyLike): boolean {
@@ -144,9 +177,15 @@ function isSelf(a: PolicyLike, b: PolicyLike): boolean {
   );
 }
 
-function conflict(policy: PolicyLike, others: PolicyLike[]): string | undefined {
+function conflict(
+  policy: PolicyLike,
+  others: PolicyLike[],
+): string | undefined {
   const rivals = others
-    .filter(o => o.kind === policy.kind && !isSelf(o, policy) && sameGateway(o, policy))
+    .filter(
+      o =>
+        o.kind === policy.kind && !isSelf(o, policy) && sameGateway(o, policy),
+    )
     .filter(o => comparePolicyAge(o, policy) < 0)
     .sort(comparePolicyAge);
   const gw = policy.spec?.targetRef?.name;
@@ -157,12 +196,18 @@ function conflict(policy: PolicyLike, others: PolicyLike[]): string | undefined 
       ? `Gateway ${gw} already has AIAccessPolicy ${ns}/${winner.metadata.name}, which is older and wins; a Gateway takes one access policy: merge the two`
       : undefined;
   }
-  const mine: string[] = (policy.spec?.models ?? []).map((m: { name: string }) => m.name);
+  const mine: string[] = (policy.spec?.models ?? []).map(
+    (m: { name: string }) => m.name,
+  );
   const clashes: string[] = [];
   for (const model of mine) {
-    const winner = rivals.find(r => (r.spec?.models ?? []).some((m: { name: string }) => m.name === model));
+    const winner = rivals.find(r =>
+      (r.spec?.models ?? []).some((m: { name: string }) => m.name === model),
+    );
     if (winner) {
-      clashes.push(`model "${model}" is also exposed by AIRoutingPolicy ${ns}/${winner.metadata.name}, which is older and wins`);
+      clashes.push(
+        `model "${model}" is also exposed by AIRoutingPolicy ${ns}/${winner.metadata.name}, which is older and wins`,
+      );
     }
   }
   return clashes.length
@@ -180,20 +225,38 @@ function acceptedVerdict(input: ComputeStatusInput): Verdict {
   return ok(REASONS.Valid, 'the policy is valid');
 }
 
-function gatewayVerdict(policy: PolicyLike, gateway: ObservedGateway | undefined): Verdict {
-  const name = `${policy.metadata.namespace ?? ''}/${policy.spec?.targetRef?.name}`;
+function gatewayVerdict(
+  policy: PolicyLike,
+  gateway: ObservedGateway | undefined,
+): Verdict {
+  const name = `${policy.metadata.namespace ?? ''}/${
+    policy.spec?.targetRef?.name
+  }`;
   if (!gateway) {
-    return bad(REASONS.GatewayNotFound, `Gateway ${name} not found: create it or fix spec.targetRef.name`);
+    return bad(
+      REASONS.GatewayNotFound,
+      `Gateway ${name} not found: create it or fix spec.targetRef.name`,
+    );
   }
   const conds = gateway.status?.conditions ?? [];
   const accepted = conds.find(c => c.type === 'Accepted');
   if (accepted?.status !== 'True') {
-    const why = accepted ? `${accepted.reason ?? ''}: ${accepted.message ?? ''}` : 'no Accepted condition yet';
-    return bad(REASONS.GatewayNotAccepted, `Gateway ${name} is not accepted by its controller (${why})`);
+    const why = accepted
+      ? `${accepted.reason ?? ''}: ${accepted.message ?? ''}`
+      : 'no Accepted condition yet';
+    return bad(
+      REASONS.GatewayNotAccepted,
+      `Gateway ${name} is not accepted by its controller (${why})`,
+    );
   }
   const programmed = conds.find(c => c.type === 'Programmed');
   // Programmed stays False without a load-balancer address, which in-cluster callers do not need.
-  const note = programmed?.status === 'True' ? 'programmed' : `not programmed (${programmed?.reason ?? 'no condition yet'}); in-cluster traffic is unaffected`;
+  const note =
+    programmed?.status === 'True'
+      ? 'programmed'
+      : `not programmed (${
+          programmed?.reason ?? 'no condition yet'
+        }); in-cluster traffic is unaffected`;
   return ok(REASONS.Bound, `bound to Gateway ${name}, accepted and ${note}`);
 }
 
@@ -213,7 +276,8 @@ function objectsFailing(
       continue;
     }
     const verdict = acceptance(live.get(k));
-    if (verdict && !verdict.accepted) rejected.push(`${o.kind} ${o.metadata.name}: ${verdict.message}`);
+    if (verdict && !verdict.accepted)
+      rejected.push(`${o.kind} ${o.metadata.name}: ${verdict.message}`);
     if (!verdict) pending++;
   }
   return { applyFailed, rejected, pending };
@@ -226,30 +290,74 @@ interface Readiness {
   reason?: string;
 }
 
-function providerReadiness(input: ComputeStatusInput, live: Map<string, LiveObject>): Readiness[] {
+function providerReadiness(
+  input: ComputeStatusInput,
+  live: Map<string, LiveObject>,
+): Readiness[] {
   const { policy } = input;
   const ns = policy.metadata.namespace ?? '';
   return (policy.spec?.providers ?? []).map((p: any): Readiness => {
     const objectName = providerObjectName(policy.metadata.name, p.name);
-    const mine = input.objects.filter(o => o.metadata.name === objectName && o.kind !== 'AIGatewayRoute' && o.kind !== 'BackendTrafficPolicy');
+    const mine = input.objects.filter(
+      o =>
+        o.metadata.name === objectName &&
+        o.kind !== 'AIGatewayRoute' &&
+        o.kind !== 'BackendTrafficPolicy',
+    );
     const secretName: string | undefined = p.credentials?.secretRef?.name;
     if (secretName && input.observed.secretKeys) {
-      const wanted = CREDENTIAL_SECRET_KEYS[p.credentials.type as keyof typeof CREDENTIAL_SECRET_KEYS];
+      const wanted =
+        CREDENTIAL_SECRET_KEYS[
+          p.credentials.type as keyof typeof CREDENTIAL_SECRET_KEYS
+        ];
       const secret = input.observed.secretKeys.get(`${ns}/${secretName}`);
       if (!secret) {
-        return { name: p.name, ready: false, reason: REASONS.CredentialSecretNotFound, message: `Secret ${ns}/${secretName} not found; create it with the key "${wanted}"` };
+        return {
+          name: p.name,
+          ready: false,
+          reason: REASONS.CredentialSecretNotFound,
+          message: `Secret ${ns}/${secretName} not found; create it with the key "${wanted}"`,
+        };
       }
       if (!secret.keys.includes(wanted)) {
-        return { name: p.name, ready: false, reason: REASONS.CredentialKeyMissing, message: `Secret ${ns}/${secretName} has no key "${wanted}" (has: ${secret.keys.join(', ') || 'none'})` };
+        return {
+          name: p.name,
+          ready: false,
+          reason: REASONS.CredentialKeyMissing,
+          message: `Secret ${ns}/${secretName} has no key "${wanted}" (has: ${
+            secret.keys.join(', ') || 'none'
+          })`,
+        };
       }
     }
     if (!mine.length) {
-      return { name: p.name, ready: false, reason: REASONS.ApplyFailed, message: 'not rendered' };
+      return {
+        name: p.name,
+        ready: false,
+        reason: REASONS.ApplyFailed,
+        message: 'not rendered',
+      };
     }
     const f = objectsFailing(mine, input, live);
-    if (f.applyFailed.length) return { name: p.name, ready: false, reason: REASONS.ApplyFailed, message: f.applyFailed.join('; ') };
-    if (f.rejected.length) return { name: p.name, ready: false, reason: REASONS.ApplyFailed, message: `not accepted: ${f.rejected.join('; ')}` };
-    return { name: p.name, ready: true, message: `${p.schema} at ${p.endpoint}` };
+    if (f.applyFailed.length)
+      return {
+        name: p.name,
+        ready: false,
+        reason: REASONS.ApplyFailed,
+        message: f.applyFailed.join('; '),
+      };
+    if (f.rejected.length)
+      return {
+        name: p.name,
+        ready: false,
+        reason: REASONS.ApplyFailed,
+        message: `not accepted: ${f.rejected.join('; ')}`,
+      };
+    return {
+      name: p.name,
+      ready: true,
+      message: `${p.schema} at ${p.endpoint}`,
+    };
   });
 }
 
@@ -258,9 +366,17 @@ function providersVerdict(providers: Readiness[]): Verdict {
   const ready = providers.filter(p => p.ready).length;
   const failing = providers.filter(p => !p.ready);
   const detail = failing.map(p => `${p.name}: ${p.message}`).join('; ');
-  if (!failing.length) return ok(REASONS.Configured, `${ready}/${total} providers configured`);
-  if (ready > 0) return bad(REASONS.PartialFailure, `${ready}/${total} providers configured; ${detail}`);
-  return bad(failing[0].reason ?? REASONS.ApplyFailed, `0/${total} providers configured; ${detail}`);
+  if (!failing.length)
+    return ok(REASONS.Configured, `${ready}/${total} providers configured`);
+  if (ready > 0)
+    return bad(
+      REASONS.PartialFailure,
+      `${ready}/${total} providers configured; ${detail}`,
+    );
+  return bad(
+    failing[0].reason ?? REASONS.ApplyFailed,
+    `0/${total} providers configured; ${detail}`,
+  );
 }
 
 function routesOf(objects: KubernetesObject[]): KubernetesObject[] {
@@ -269,79 +385,149 @@ function routesOf(objects: KubernetesObject[]): KubernetesObject[] {
 
 function routeModels(route: KubernetesObject): string[] {
   const rules: any[] = (route as any).spec?.rules ?? [];
-  return rules.flatMap(r => (r.matches ?? []).flatMap((m: any) => (m.headers ?? []).filter((h: any) => h.name === MODEL_HEADER).map((h: any) => h.value)));
-}
-
-function routingVerdict(input: ComputeStatusInput, live: Map<string, LiveObject>): Verdict {
-  const routes = routesOf(input.objects);
-  if (!routes.length) return bad(REASONS.ApplyFailed, 'no route was applied: the policy is not rendered (see Accepted)');
-  const routeObjects = input.objects.filter(o => o.kind === 'AIGatewayRoute' || o.kind === 'BackendTrafficPolicy');
-  const f = objectsFailing(routeObjects, input, live);
-  if (f.applyFailed.length) return bad(REASONS.ApplyFailed, f.applyFailed.join('; '));
-  if (f.rejected.length) return bad(REASONS.RouteNotAccepted, f.rejected.join('; '));
-  const names = routes.map(r => r.metadata.name).join(', ');
-  return ok(
-    REASONS.Applied,
-    f.pending ? `applied ${names}; the controllers have not reported on ${f.pending} object(s) yet` : `${names} accepted`,
+  return rules.flatMap(r =>
+    (r.matches ?? []).flatMap((m: any) =>
+      (m.headers ?? [])
+        .filter((h: any) => h.name === MODEL_HEADER)
+        .map((h: any) => h.value),
+    ),
   );
 }
 
-function modelReadiness(input: ComputeStatusInput, providers: Readiness[], live: Map<string, LiveObject>): Readiness[] {
-  const readyProviders = new Set(providers.filter(p => p.ready).map(p => p.name));
+function routingVerdict(
+  input: ComputeStatusInput,
+  live: Map<string, LiveObject>,
+): Verdict {
+  const routes = routesOf(input.objects);
+  if (!routes.length)
+    return bad(
+      REASONS.ApplyFailed,
+      'no route was applied: the policy is not rendered (see Accepted)',
+    );
+  const routeObjects = input.objects.filter(
+    o => o.kind === 'AIGatewayRoute' || o.kind === 'BackendTrafficPolicy',
+  );
+  const f = objectsFailing(routeObjects, input, live);
+  if (f.applyFailed.length)
+    return bad(REASONS.ApplyFailed, f.applyFailed.join('; '));
+  if (f.rejected.length)
+    return bad(REASONS.RouteNotAccepted, f.rejected.join('; '));
+  const names = routes.map(r => r.metadata.name).join(', ');
+  return ok(
+    REASONS.Applied,
+    f.pending
+      ? `applied ${names}; the controllers have not reported on ${f.pending} object(s) yet`
+      : `${names} accepted`,
+  );
+}
+
+function modelReadiness(
+  input: ComputeStatusInput,
+  providers: Readiness[],
+  live: Map<string, LiveObject>,
+): Readiness[] {
+  const readyProviders = new Set(
+    providers.filter(p => p.ready).map(p => p.name),
+  );
   const routes = routesOf(input.objects);
   return (input.policy.spec?.models ?? []).map((m: any): Readiness => {
     const route = routes.find(r => routeModels(r).includes(m.name));
     if (!route) return { name: m.name, ready: false, message: 'not rendered' };
-    const f = objectsFailing(input.objects.filter(o => o.metadata.name === route.metadata.name && (o.kind === 'AIGatewayRoute' || o.kind === 'BackendTrafficPolicy')), input, live);
+    const f = objectsFailing(
+      input.objects.filter(
+        o =>
+          o.metadata.name === route.metadata.name &&
+          (o.kind === 'AIGatewayRoute' || o.kind === 'BackendTrafficPolicy'),
+      ),
+      input,
+      live,
+    );
     if (f.applyFailed.length || f.rejected.length) {
-      return { name: m.name, ready: false, message: [...f.applyFailed, ...f.rejected].join('; ') };
+      return {
+        name: m.name,
+        ready: false,
+        message: [...f.applyFailed, ...f.rejected].join('; '),
+      };
     }
     const backends: string[] = (m.backends ?? []).map((b: any) => b.provider);
     const up = backends.filter(b => readyProviders.has(b));
-    if (!up.length) return { name: m.name, ready: false, message: `no provider ready (${backends.join(', ')})` };
+    if (!up.length)
+      return {
+        name: m.name,
+        ready: false,
+        message: `no provider ready (${backends.join(', ')})`,
+      };
     const down = backends.filter(b => !readyProviders.has(b));
     return {
       name: m.name,
       ready: true,
-      message: `via AIGatewayRoute ${route.metadata.name}${down.length ? `; not ready: ${down.join(', ')}` : ''}`,
+      message: `via AIGatewayRoute ${route.metadata.name}${
+        down.length ? `; not ready: ${down.join(', ')}` : ''
+      }`,
     };
   });
 }
 
 function bundleVerdict(bundle: TrustBundleResult | undefined): Verdict {
-  if (!bundle) return bad(REASONS.BundleNotFound, 'the trust bundle was not read');
-  return bundle.ok ? ok(REASONS.Loaded, describeBundle(bundle)) : bad(bundle.reason, bundle.message);
+  if (!bundle)
+    return bad(REASONS.BundleNotFound, 'the trust bundle was not read');
+  return bundle.ok
+    ? ok(REASONS.Loaded, describeBundle(bundle))
+    : bad(bundle.reason, bundle.message);
 }
 
 function listenerToAdd(secretName: string): string {
   return `{name: https, protocol: HTTPS, port: 8443, tls: {mode: Terminate, certificateRefs: [{kind: Secret, name: ${secretName}}]}}`;
 }
 
-function mtlsVerdict(input: ComputeStatusInput, live: Map<string, LiveObject>): Verdict {
+function mtlsVerdict(
+  input: ComputeStatusInput,
+  live: Map<string, LiveObject>,
+): Verdict {
   const { policy, observed } = input;
   const mtls = policy.spec?.mtls ?? {};
   if (observed.certificateError) {
-    return bad(REASONS.CertGenerationFailed, `the server certificate could not be generated: ${observed.certificateError}`);
+    return bad(
+      REASONS.CertGenerationFailed,
+      `the server certificate could not be generated: ${observed.certificateError}`,
+    );
   }
-  const secretName: string = mtls.serverCertRef?.name ?? managedServerSecretName(policy.metadata.name);
+  const secretName: string =
+    mtls.serverCertRef?.name ?? managedServerSecretName(policy.metadata.name);
   const ns = policy.metadata.namespace ?? '';
   if (!observed.gateway) {
-    return { status: 'Unknown', reason: REASONS.GatewayNotFound, message: `Gateway ${ns}/${policy.spec?.targetRef?.name} not found` };
+    return {
+      status: 'Unknown',
+      reason: REASONS.GatewayNotFound,
+      message: `Gateway ${ns}/${policy.spec?.targetRef?.name} not found`,
+    };
   }
   const listeners = httpsListenersServing(observed.gateway, secretName, ns);
   if (!listeners.length) {
     return bad(
       REASONS.ListenerNotHTTPS,
-      `Gateway ${ns}/${observed.gateway.metadata.name} has no HTTPS listener serving Secret ${secretName}; add a listener such as ${listenerToAdd(secretName)}`,
+      `Gateway ${ns}/${
+        observed.gateway.metadata.name
+      } has no HTTPS listener serving Secret ${secretName}; add a listener such as ${listenerToAdd(
+        secretName,
+      )}`,
     );
   }
   const f = objectsFailing(input.objects, input, live);
-  if (f.applyFailed.length) return bad(REASONS.ApplyFailed, f.applyFailed.join('; '));
-  if (f.rejected.length) return bad(REASONS.ApplyFailed, `not accepted: ${f.rejected.join('; ')}`);
+  if (f.applyFailed.length)
+    return bad(REASONS.ApplyFailed, f.applyFailed.join('; '));
+  if (f.rejected.length)
+    return bad(REASONS.ApplyFailed, `not accepted: ${f.rejected.join('; ')}`);
   if (!input.objects.some(o => o.kind === 'ClientTrafficPolicy')) {
-    return bad(REASONS.ApplyFailed, 'no ClientTrafficPolicy was applied: the policy is not rendered (see Accepted)');
+    return bad(
+      REASONS.ApplyFailed,
+      'no ClientTrafficPolicy was applied: the policy is not rendered (see Accepted)',
+    );
   }
-  return ok(REASONS.Applied, `client certificates required on listener(s) ${listeners.join(', ')}`);
+  return ok(
+    REASONS.Applied,
+    `client certificates required on listener(s) ${listeners.join(', ')}`,
+  );
 }
 
 function condition(
@@ -359,7 +545,9 @@ function condition(
     message: v.message,
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     lastTransitionTime:
-      before && before.status === v.status ? before.lastTransitionTime : now.toISOString(),
+      before && before.status === v.status
+        ? before.lastTransitionTime
+        : now.toISOString(),
   };
 }
 
@@ -373,18 +561,36 @@ function condition(
 export function computeStatus(input: ComputeStatusInput): PolicyStatus {
   const { policy, observed, now } = input;
   const routing = policy.kind === ROUTING_POLICY_KIND;
-  const live = new Map((observed.liveObjects ?? []).map(o => [key(o), o] as const));
+  const live = new Map(
+    (observed.liveObjects ?? []).map(o => [key(o), o] as const),
+  );
   const verdicts = new Map<ConditionType, Verdict>();
   verdicts.set(CONDITION_TYPES.Accepted, acceptedVerdict(input));
-  verdicts.set(CONDITION_TYPES.GatewayBound, gatewayVerdict(policy, observed.gateway));
+  verdicts.set(
+    CONDITION_TYPES.GatewayBound,
+    gatewayVerdict(policy, observed.gateway),
+  );
   let extra: Record<string, unknown> = {};
   if (routing) {
     const providers = providerReadiness(input, live);
-    verdicts.set(CONDITION_TYPES.ProvidersConfigured, providersVerdict(providers));
+    verdicts.set(
+      CONDITION_TYPES.ProvidersConfigured,
+      providersVerdict(providers),
+    );
     verdicts.set(CONDITION_TYPES.RoutingActive, routingVerdict(input, live));
     extra = {
-      providers: providers.map(({ name, ready, message }) => ({ name, ready, ...(message ? { message } : {}) })),
-      models: modelReadiness(input, providers, live).map(({ name, ready, message }) => ({ name, ready, ...(message ? { message } : {}) })),
+      providers: providers.map(({ name, ready, message }) => ({
+        name,
+        ready,
+        ...(message ? { message } : {}),
+      })),
+      models: modelReadiness(input, providers, live).map(
+        ({ name, ready, message }) => ({
+          name,
+          ready,
+          ...(message ? { message } : {}),
+        }),
+      ),
     };
   } else {
     verdicts.set(CONDITION_TYPES.BundleReady, bundleVerdict(observed.bundle));
@@ -392,7 +598,11 @@ export function computeStatus(input: ComputeStatusInput): PolicyStatus {
     const b = observed.bundle;
     extra = {
       bundle: b?.ok
-        ? { certificates: b.certificates.length, earliestExpiry: b.earliestExpiry, ...(b.sequence !== undefined ? { sequence: b.sequence } : {}) }
+        ? {
+            certificates: b.certificates.length,
+            earliestExpiry: b.earliestExpiry,
+            ...(b.sequence !== undefined ? { sequence: b.sequence } : {}),
+          }
         : { certificates: 0 },
     };
   }
@@ -404,14 +614,19 @@ export function computeStatus(input: ComputeStatusInput): PolicyStatus {
   verdicts.set(
     CONDITION_TYPES.Programmed,
     firstFailing
-      ? bad(firstFailing[1].reason, `${firstFailing[0]}: ${firstFailing[1].message}`)
+      ? bad(
+          firstFailing[1].reason,
+          `${firstFailing[0]}: ${firstFailing[1].message}`,
+        )
       : ok(REASONS.Programmed, 'every part of the policy is in effect'),
   );
   const generation = policy.metadata.generation;
   const previous = policy.status?.conditions;
   return {
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
-    conditions: order.map(t => condition(t, verdicts.get(t)!, generation, previous, now)),
+    conditions: order.map(t =>
+      condition(t, verdicts.get(t)!, generation, previous, now),
+    ),
     ...extra,
     resources: input.objects.map(o => {
       const verdict = acceptance(live.get(key(o)));

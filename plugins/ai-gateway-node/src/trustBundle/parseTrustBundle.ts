@@ -37,15 +37,22 @@ export interface ParseTrustBundleOptions {
   source?: string;
 }
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
+const PEM_CERT =
+  /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 
-function fail(reason: TrustBundleFailureReason, message: string): TrustBundleResult {
+function fail(
+  reason: TrustBundleFailureReason,
+  message: string,
+): TrustBundleResult {
   return { ok: false, reason, message };
 }
 
 function fromBase64(text: string): ArrayBuffer {
   const bytes = Buffer.from(text.replace(/\s+/g, ''), 'base64');
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return bytes.buffer.slice(
+    bytes.byteOffset,
+    bytes.byteOffset + bytes.byteLength,
+  ) as ArrayBuffer;
 }
 
 /** DER certificates of a SPIFFE bundle (JWK set), keeping only `x509-svid` keys. */
@@ -57,12 +64,20 @@ function spiffeCertificates(
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    return { error: fail('BundleParseError', `${where} is not valid JSON: ${(e as Error).message}`) };
+    return {
+      error: fail(
+        'BundleParseError',
+        `${where} is not valid JSON: ${(e as Error).message}`,
+      ),
+    };
   }
   const keys = (doc as { keys?: unknown })?.keys;
   if (!Array.isArray(keys)) {
     return {
-      error: fail('BundleParseError', `${where} is JSON but not a SPIFFE bundle: it has no "keys" array`),
+      error: fail(
+        'BundleParseError',
+        `${where} is JSON but not a SPIFFE bundle: it has no "keys" array`,
+      ),
     };
   }
   const ders: ArrayBuffer[] = [];
@@ -71,7 +86,10 @@ function spiffeCertificates(
     const x5c = key.x5c;
     if (!Array.isArray(x5c) || x5c.length === 0 || typeof x5c[0] !== 'string') {
       return {
-        error: fail('BundleParseError', `${where}: an x509-svid key has no "x5c" certificate`),
+        error: fail(
+          'BundleParseError',
+          `${where}: an x509-svid key has no "x5c" certificate`,
+        ),
       };
     }
     // SPIFFE puts exactly one CA certificate in each x509-svid key.
@@ -98,7 +116,10 @@ export function parseTrustBundle(
   }
   const text = content.trim();
   if (text === '') {
-    return fail('BundleEmpty', `${where} is empty; is SPIRE's bundle notifier writing to it?`);
+    return fail(
+      'BundleEmpty',
+      `${where} is empty; is SPIRE's bundle notifier writing to it?`,
+    );
   }
   let format: BundleFormat;
   let ders: ArrayBuffer[];
@@ -137,7 +158,9 @@ export function parseTrustBundle(
     } catch (e) {
       return fail(
         'BundleParseError',
-        `${where}: certificate ${i + 1} of the ${formatName} cannot be parsed: ${(e as Error).message}`,
+        `${where}: certificate ${
+          i + 1
+        } of the ${formatName} cannot be parsed: ${(e as Error).message}`,
       );
     }
     const entry: BundleCertificate = {
@@ -147,9 +170,15 @@ export function parseTrustBundle(
       pem: cert.toString('pem'),
     };
     if (cert.notAfter.getTime() <= now) {
-      dropped.push({ subject: entry.subject, reason: `expired ${entry.notAfter}` });
+      dropped.push({
+        subject: entry.subject,
+        reason: `expired ${entry.notAfter}`,
+      });
     } else if (cert.notBefore.getTime() > now) {
-      dropped.push({ subject: entry.subject, reason: `not valid before ${entry.notBefore}` });
+      dropped.push({
+        subject: entry.subject,
+        reason: `not valid before ${entry.notBefore}`,
+      });
     } else {
       certificates.push(entry);
     }
@@ -157,7 +186,9 @@ export function parseTrustBundle(
   if (certificates.length === 0) {
     return fail(
       'BundleExpired',
-      `${where}: none of its ${ders.length} certificate(s) is valid now (${dropped
+      `${where}: none of its ${
+        ders.length
+      } certificate(s) is valid now (${dropped
         .map(d => `${d.subject}: ${d.reason}`)
         .join('; ')})`,
     );
@@ -177,12 +208,19 @@ export function parseTrustBundle(
 }
 
 /** The BundleReady message for a loaded bundle, e.g. "2 certificates from SPIFFE bundle, …". */
-export function describeBundle(result: Extract<TrustBundleResult, { ok: true }>): string {
+export function describeBundle(
+  result: Extract<TrustBundleResult, { ok: true }>,
+): string {
   const n = result.certificates.length;
   const kind = result.format === 'spiffe' ? 'SPIFFE bundle' : 'PEM bundle';
-  const seq = result.sequence !== undefined ? `, sequence ${result.sequence}` : '';
+  const seq =
+    result.sequence !== undefined ? `, sequence ${result.sequence}` : '';
   const skipped = result.dropped.length
-    ? `; ${result.dropped.length} left out (${result.dropped.map(d => d.reason).join('; ')})`
+    ? `; ${result.dropped.length} left out (${result.dropped
+        .map(d => d.reason)
+        .join('; ')})`
     : '';
-  return `${n} certificate${n === 1 ? '' : 's'} from ${kind}, earliest expiry ${result.earliestExpiry}${seq}${skipped}`;
+  return `${n} certificate${n === 1 ? '' : 's'} from ${kind}, earliest expiry ${
+    result.earliestExpiry
+  }${seq}${skipped}`;
 }

@@ -1,15 +1,30 @@
 /** API versions rendered for Envoy AI Gateway v1.1 on Envoy Gateway v1.8 and Gateway API v1.5. */
 export const API = {
   backend: { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'Backend' },
-  backendTLSPolicy: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy' },
-  aiServiceBackend: { apiVersion: 'aigateway.envoyproxy.io/v1beta1', kind: 'AIServiceBackend' },
+  backendTLSPolicy: {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'BackendTLSPolicy',
+  },
+  aiServiceBackend: {
+    apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+    kind: 'AIServiceBackend',
+  },
   backendSecurityPolicy: {
     apiVersion: 'aigateway.envoyproxy.io/v1beta1',
     kind: 'BackendSecurityPolicy',
   },
-  aiGatewayRoute: { apiVersion: 'aigateway.envoyproxy.io/v1beta1', kind: 'AIGatewayRoute' },
-  backendTrafficPolicy: { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'BackendTrafficPolicy' },
-  clientTrafficPolicy: { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'ClientTrafficPolicy' },
+  aiGatewayRoute: {
+    apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+    kind: 'AIGatewayRoute',
+  },
+  backendTrafficPolicy: {
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+    kind: 'BackendTrafficPolicy',
+  },
+  clientTrafficPolicy: {
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+    kind: 'ClientTrafficPolicy',
+  },
   secret: { apiVersion: 'v1', kind: 'Secret' },
 } as const;
 

@@ -9,7 +9,7 @@ import {
   buildRoutingIntent,
   managedServerSecretName,
 } from '../../intent/buildIntent';
-import { upstreamProblems } from '../../testing/upstreamValidation';
+import { upstreamProblems } from '../../__testUtils__/upstreamValidation';
 import type { KubernetesObject } from '../Renderer';
 import { EnvoyAiGatewayRenderer } from './EnvoyAiGatewayRenderer';
 
@@ -20,16 +20,42 @@ const label = (max = 20) =>
 
 const credentials = fc.oneof(
   fc.constant(undefined),
-  fc.record({ type: fc.constantFrom('APIKey', 'AzureAPIKey', 'AnthropicAPIKey'), secretRef: fc.record({ name: label() }) }),
-  fc.record({ type: fc.constant('AWSCredentials'), region: fc.constant('us-east-1') }, { requiredKeys: ['type', 'region'] }),
-  fc.record({ type: fc.constant('AzureCredentials'), tenantId: fc.constant('t'), clientId: fc.constant('c'), secretRef: fc.record({ name: label() }) }),
-  fc.record({ type: fc.constant('GCPCredentials'), projectName: fc.constant('p'), region: fc.constant('us-central1'), secretRef: fc.option(fc.record({ name: label() }), { nil: undefined }) }),
+  fc.record({
+    type: fc.constantFrom('APIKey', 'AzureAPIKey', 'AnthropicAPIKey'),
+    secretRef: fc.record({ name: label() }),
+  }),
+  fc.record(
+    { type: fc.constant('AWSCredentials'), region: fc.constant('us-east-1') },
+    { requiredKeys: ['type', 'region'] },
+  ),
+  fc.record({
+    type: fc.constant('AzureCredentials'),
+    tenantId: fc.constant('t'),
+    clientId: fc.constant('c'),
+    secretRef: fc.record({ name: label() }),
+  }),
+  fc.record({
+    type: fc.constant('GCPCredentials'),
+    projectName: fc.constant('p'),
+    region: fc.constant('us-central1'),
+    secretRef: fc.option(fc.record({ name: label() }), { nil: undefined }),
+  }),
 );
 
 const endpoint = fc.oneof(
-  fc.tuple(label(), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), fc.constantFrom('', '/v1', '/v1beta/openai/'))
-    .map(([host, port, path]) => `https://${host}.example.com${port ? `:${port}` : ''}${path}`),
-  fc.tuple(label(), fc.integer({ min: 1, max: 65535 })).map(([host, port]) => `http://${host}.team1.svc:${port}`),
+  fc
+    .tuple(
+      label(),
+      fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+      fc.constantFrom('', '/v1', '/v1beta/openai/'),
+    )
+    .map(
+      ([host, port, path]) =>
+        `https://${host}.example.com${port ? `:${port}` : ''}${path}`,
+    ),
+  fc
+    .tuple(label(), fc.integer({ min: 1, max: 65535 }))
+    .map(([host, port]) => `http://${host}.team1.svc:${port}`),
   fc.ipV4().map(ip => `http://${ip}:8080`),
 );
 
@@ -54,13 +80,19 @@ const rateLimit = fc.option(
         tokensPerDay: fc.integer({ min: 1, max: 2_000_000_000 }),
         tokensPerMonth: fc.integer({ min: 1, max: 2_000_000_000 }),
         requestsPerMinute: fc.integer({ min: 1, max: 100000 }),
-        tokenCountMode: fc.constantFrom('InputToken', 'OutputToken', 'TotalToken'),
+        tokenCountMode: fc.constantFrom(
+          'InputToken',
+          'OutputToken',
+          'TotalToken',
+        ),
       },
       { requiredKeys: [] },
     )
     .filter(r => Object.keys(r).some(k => k !== 'tokenCountMode'))
     .map(r =>
-      r.tokensPerHour || r.tokensPerDay || r.tokensPerMonth ? r : { ...r, tokenCountMode: undefined },
+      r.tokensPerHour || r.tokensPerDay || r.tokensPerMonth
+        ? r
+        : { ...r, tokenCountMode: undefined },
     ),
   { nil: undefined },
 );
@@ -68,36 +100,67 @@ const rateLimit = fc.option(
 /** Policy names up to 63 characters: long ones make `<r>-<p>` too long and force a hash. */
 const policyName = fc.oneof(
   label(20),
-  fc.tuple(label(20), fc.nat()).map(([a, n]) => `${a}-${'x'.repeat(40)}${n}`.slice(0, 63)),
+  fc
+    .tuple(label(20), fc.nat())
+    .map(([a, n]) => `${a}-${'x'.repeat(40)}${n}`.slice(0, 63)),
 );
 
 const routingPolicy: fc.Arbitrary<AIRoutingPolicy> = fc
   .record({
     name: policyName,
     providers: fc.uniqueArray(
-      fc.record({ name: label(30), endpoint, schema: fc.constantFrom('OpenAI', 'AzureOpenAI', 'AWSBedrock', 'Anthropic', 'Cohere'), credentials }),
+      fc.record({
+        name: label(30),
+        endpoint,
+        schema: fc.constantFrom(
+          'OpenAI',
+          'AzureOpenAI',
+          'AWSBedrock',
+          'Anthropic',
+          'Cohere',
+        ),
+        credentials,
+      }),
       { minLength: 1, maxLength: 5, selector: p => p.name },
     ),
-    models: fc.uniqueArray(fc.record({ name: modelName, failover, rateLimit }), {
-      minLength: 1,
-      maxLength: 40,
-      size: 'max',
-      selector: m => m.name,
-    }),
-    backendSeed: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 3 }),
+    models: fc.uniqueArray(
+      fc.record({ name: modelName, failover, rateLimit }),
+      {
+        minLength: 1,
+        maxLength: 40,
+        size: 'max',
+        selector: m => m.name,
+      },
+    ),
+    backendSeed: fc.array(
+      fc.tuple(
+        fc.nat(),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 1, max: 5 }),
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
   })
   .map(({ name, providers, models, backendSeed }) => {
     const doc = {
       apiVersion: 'aigateway.kagenti.dev/v1alpha1',
       kind: 'AIRoutingPolicy',
-      metadata: { name, namespace: 'team1', uid: '11111111-2222-3333-4444-555555555555' },
+      metadata: {
+        name,
+        namespace: 'team1',
+        uid: '11111111-2222-3333-4444-555555555555',
+      },
       spec: {
         targetRef: { name: 'ai-gateway' },
-        providers: providers.map(p => (p.credentials ? p : { ...p, credentials: undefined })),
+        providers: providers.map(p =>
+          p.credentials ? p : { ...p, credentials: undefined },
+        ),
         models: models.map((m, i) => ({
           name: m.name,
           ...(m.failover ? { failover: m.failover } : {}),
-          ...(m.rateLimit ? { rateLimit: JSON.parse(JSON.stringify(m.rateLimit)) } : {}),
+          ...(m.rateLimit
+            ? { rateLimit: JSON.parse(JSON.stringify(m.rateLimit)) }
+            : {}),
           backends: backendSeed.map(([pick, priority, weight]) => ({
             provider: providers[(pick + i) % providers.length].name,
             model: `${m.name}-upstream`,
@@ -108,27 +171,50 @@ const routingPolicy: fc.Arbitrary<AIRoutingPolicy> = fc
       },
     };
     const result = validatePolicyResource(JSON.parse(JSON.stringify(doc)));
-    if (!result.ok) throw new Error(`generator made an invalid policy: ${JSON.stringify(result.problems)}`);
+    if (!result.ok)
+      throw new Error(
+        `generator made an invalid policy: ${JSON.stringify(result.problems)}`,
+      );
     return result.value as AIRoutingPolicy;
   });
 
 function render(policy: AIRoutingPolicy) {
   const { intent, problems } = buildRoutingIntent(policy);
   const result = renderer.render(intent);
-  return { objects: result.objects, problems: [...problems, ...result.problems] };
+  return {
+    objects: result.objects,
+    problems: [...problems, ...result.problems],
+  };
 }
 
-const ofKind = (objects: KubernetesObject[], kind: string) => objects.filter(o => o.kind === kind) as any[];
+const ofKind = (objects: KubernetesObject[], kind: string) =>
+  objects.filter(o => o.kind === kind) as any[];
 
 describe('rendering generated routing policies', () => {
   it('generates policies that exercise splitting, hashing and every limit kind', () => {
     const sample = fc.sample(routingPolicy, { numRuns: 200, seed: 42 });
     const outputs = sample.map(render);
-    expect(outputs.some(o => ofKind(o.objects, 'AIGatewayRoute').length > 2)).toBe(true);
+    expect(
+      outputs.some(o => ofKind(o.objects, 'AIGatewayRoute').length > 2),
+    ).toBe(true);
     expect(sample.some(p => p.spec.models.length > 15)).toBe(true);
-    expect(outputs.some(o => o.objects.some(x => /-[0-9a-f]{8}$/.test(x.metadata.name)))).toBe(true);
-    expect(outputs.some(o => ofKind(o.objects, 'BackendTrafficPolicy').some(b => b.spec.retry))).toBe(true);
-    expect(outputs.some(o => ofKind(o.objects, 'AIGatewayRoute').some(r => (r.spec.llmRequestCosts ?? []).length > 1))).toBe(true);
+    expect(
+      outputs.some(o =>
+        o.objects.some(x => /-[0-9a-f]{8}$/.test(x.metadata.name)),
+      ),
+    ).toBe(true);
+    expect(
+      outputs.some(o =>
+        ofKind(o.objects, 'BackendTrafficPolicy').some(b => b.spec.retry),
+      ),
+    ).toBe(true);
+    expect(
+      outputs.some(o =>
+        ofKind(o.objects, 'AIGatewayRoute').some(
+          r => (r.spec.llmRequestCosts ?? []).length > 1,
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('every object validates against the upstream CRDs and their CEL rules', () => {
@@ -145,10 +231,17 @@ describe('rendering generated routing policies', () => {
   it('names are DNS labels, unique per kind, and the same on every run', () => {
     fc.assert(
       fc.property(routingPolicy, policy => {
-        const names = render(policy).objects.map(o => `${o.kind}/${o.metadata.name}`);
+        const names = render(policy).objects.map(
+          o => `${o.kind}/${o.metadata.name}`,
+        );
         expect(new Set(names).size).toBe(names.length);
-        for (const n of names) expect(n.split('/')[1]).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
-        expect(render(policy).objects.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(names);
+        for (const n of names)
+          expect(n.split('/')[1]).toMatch(
+            /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+          );
+        expect(
+          render(policy).objects.map(o => `${o.kind}/${o.metadata.name}`),
+        ).toEqual(names);
       }),
       { numRuns: 100 },
     );
@@ -161,14 +254,22 @@ describe('rendering generated routing policies', () => {
         const routed: string[] = [];
         for (const r of routes) {
           expect(r.spec.rules.length).toBeLessThanOrEqual(15);
-          const models = r.spec.rules.map((rule: any) => rule.matches[0].headers[0].value);
+          const models = r.spec.rules.map(
+            (rule: any) => rule.matches[0].headers[0].value,
+          );
           routed.push(...models);
           const failovers = new Set(
-            models.map((m: string) => JSON.stringify(policy.spec.models.find(x => x.name === m)!.failover ?? null)),
+            models.map((m: string) =>
+              JSON.stringify(
+                policy.spec.models.find(x => x.name === m)!.failover ?? null,
+              ),
+            ),
           );
           expect(failovers.size).toBe(1);
         }
-        expect(routed.sort()).toEqual(policy.spec.models.map(m => m.name).sort());
+        expect(routed.sort()).toEqual(
+          policy.spec.models.map(m => m.name).sort(),
+        );
       }),
       { numRuns: 100 },
     );
@@ -179,7 +280,9 @@ describe('rendering generated routing policies', () => {
       fc.property(routingPolicy, policy => {
         const { objects } = render(policy);
         for (const route of ofKind(objects, 'AIGatewayRoute')) {
-          const declared = (route.spec.llmRequestCosts ?? []).map((c: any) => c.metadataKey).sort();
+          const declared = (route.spec.llmRequestCosts ?? [])
+            .map((c: any) => c.metadataKey)
+            .sort();
           const btp = ofKind(objects, 'BackendTrafficPolicy').find(
             b => b.spec.targetRefs[0].name === route.metadata.name,
           );
@@ -201,11 +304,18 @@ describe('rendering generated routing policies', () => {
     fc.assert(
       fc.property(routingPolicy, policy => {
         const { objects } = render(policy);
-        const routes = new Set(ofKind(objects, 'AIGatewayRoute').map(r => r.metadata.name));
-        const backends = new Set(ofKind(objects, 'AIServiceBackend').map(r => r.metadata.name));
-        for (const b of ofKind(objects, 'BackendTrafficPolicy')) expect(routes.has(b.spec.targetRefs[0].name)).toBe(true);
+        const routes = new Set(
+          ofKind(objects, 'AIGatewayRoute').map(r => r.metadata.name),
+        );
+        const backends = new Set(
+          ofKind(objects, 'AIServiceBackend').map(r => r.metadata.name),
+        );
+        for (const b of ofKind(objects, 'BackendTrafficPolicy'))
+          expect(routes.has(b.spec.targetRefs[0].name)).toBe(true);
         for (const r of ofKind(objects, 'AIGatewayRoute')) {
-          for (const rule of r.spec.rules) for (const ref of rule.backendRefs) expect(backends.has(ref.name)).toBe(true);
+          for (const rule of r.spec.rules)
+            for (const ref of rule.backendRefs)
+              expect(backends.has(ref.name)).toBe(true);
         }
       }),
       { numRuns: 100 },
@@ -220,7 +330,9 @@ const accessPolicy: fc.Arbitrary<AIAccessPolicy> = fc
     subjects: fc.array(
       fc.oneof(
         label().map(ns => ({ spiffeIdPrefix: `/ns/${ns}/` })),
-        fc.tuple(label(), label()).map(([ns, sa]) => ({ spiffeId: `/ns/${ns}/sa/${sa}` })),
+        fc
+          .tuple(label(), label())
+          .map(([ns, sa]) => ({ spiffeId: `/ns/${ns}/sa/${sa}` })),
       ),
       { maxLength: 5 },
     ),
@@ -230,19 +342,28 @@ const accessPolicy: fc.Arbitrary<AIAccessPolicy> = fc
     const doc = {
       apiVersion: 'aigateway.kagenti.dev/v1alpha1',
       kind: 'AIAccessPolicy',
-      metadata: { name, namespace: 'team1', uid: '11111111-2222-3333-4444-555555555555' },
+      metadata: {
+        name,
+        namespace: 'team1',
+        uid: '11111111-2222-3333-4444-555555555555',
+      },
       spec: {
         targetRef: { name: 'ai-gateway' },
         mtls: {
           trustDomain,
-          trustBundleConfigMap: { name: 'spire-bundle', namespace: 'spire-system' },
+          trustBundleConfigMap: {
+            name: 'spire-bundle',
+            namespace: 'spire-system',
+          },
           ...(serverCertRef ? { serverCertRef: { name: serverCertRef } } : {}),
           ...(subjects.length
             ? {
                 allowedSubjects: subjects.map(s =>
                   'spiffeId' in s
                     ? { spiffeId: `spiffe://${trustDomain}${s.spiffeId}` }
-                    : { spiffeIdPrefix: `spiffe://${trustDomain}${s.spiffeIdPrefix}` },
+                    : {
+                        spiffeIdPrefix: `spiffe://${trustDomain}${s.spiffeIdPrefix}`,
+                      },
                 ),
               }
             : {}),
@@ -250,7 +371,10 @@ const accessPolicy: fc.Arbitrary<AIAccessPolicy> = fc
       },
     };
     const result = validatePolicyResource(doc);
-    if (!result.ok) throw new Error(`generator made an invalid policy: ${JSON.stringify(result.problems)}`);
+    if (!result.ok)
+      throw new Error(
+        `generator made an invalid policy: ${JSON.stringify(result.problems)}`,
+      );
     return result.value as AIAccessPolicy;
   });
 
@@ -258,13 +382,25 @@ describe('rendering generated access policies', () => {
   it('every object is valid upstream, names are unique DNS labels, and the SAN matchers stay in the trust domain', () => {
     fc.assert(
       fc.property(accessPolicy, fc.boolean(), (policy, knownGateway) => {
-        const secret = policy.spec.mtls.serverCertRef?.name ?? managedServerSecretName(policy.metadata.name);
+        const secret =
+          policy.spec.mtls.serverCertRef?.name ??
+          managedServerSecretName(policy.metadata.name);
         const gateway = {
           metadata: { name: 'ai-gateway', namespace: 'team1' },
-          spec: { listeners: [{ name: 'https', protocol: 'HTTPS', port: 8443, tls: { certificateRefs: [{ name: secret }] } }] },
+          spec: {
+            listeners: [
+              {
+                name: 'https',
+                protocol: 'HTTPS',
+                port: 8443,
+                tls: { certificateRefs: [{ name: secret }] },
+              },
+            ],
+          },
         };
         const { intent } = buildAccessIntent(policy, {
-          caBundlePem: '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n',
+          caBundlePem:
+            '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n',
           gateway: knownGateway ? gateway : undefined,
           serverCertificate: { certPem: 'c', keyPem: 'k' },
         });
@@ -274,7 +410,9 @@ describe('rendering generated access policies', () => {
         expect(new Set(names).size).toBe(names.length);
         const ctp = objects.find(o => o.kind === 'ClientTrafficPolicy') as any;
         for (const uri of ctp.spec.tls.clientValidation.subjectAltNames.uris) {
-          expect(uri.value.startsWith(`spiffe://${policy.spec.mtls.trustDomain}/`)).toBe(true);
+          expect(
+            uri.value.startsWith(`spiffe://${policy.spec.mtls.trustDomain}/`),
+          ).toBe(true);
         }
       }),
       { numRuns: 100 },

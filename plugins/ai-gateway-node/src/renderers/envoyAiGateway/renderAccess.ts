@@ -50,7 +50,11 @@ export function renderAccess(
       retain.push({ ...API.secret, name: server.secretName });
     }
   }
-  const gatewayRef = { group: GATEWAY_API_GROUP, kind: 'Gateway', name: intent.gateway.name };
+  const gatewayRef = {
+    group: GATEWAY_API_GROUP,
+    kind: 'Gateway',
+    name: intent.gateway.name,
+  };
   // Unknown listeners (offline): the whole Gateway. No matching listener: nothing to protect yet.
   const targetRefs =
     intent.listeners === undefined
@@ -67,13 +71,19 @@ export function renderAccess(
             caCertificateRefs: [{ group: '', kind: 'Secret', name: caName }],
             mode: 'RequireAndVerify',
             subjectAltNames: {
-              uris: intent.allowedSubjects.map(s => ({ type: s.type, value: s.value })),
+              uris: intent.allowedSubjects.map(s => ({
+                type: s.type,
+                value: s.value,
+              })),
             },
           },
         },
         headers: {
           // Drop any client-sent XFCC header and set one with the verified SVID's URI SAN.
-          xForwardedClientCert: { mode: 'SanitizeSet', certDetailsToAdd: ['URI'] },
+          xForwardedClientCert: {
+            mode: 'SanitizeSet',
+            certDetailsToAdd: ['URI'],
+          },
         },
       },
     });

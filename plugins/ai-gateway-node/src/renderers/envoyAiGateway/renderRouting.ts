@@ -28,16 +28,25 @@ export const COST_METADATA_KEYS: Record<TokenCountMode, string> = {
   TotalToken: 'llm_total_token',
 };
 
-const TOKEN_MODES: TokenCountMode[] = ['InputToken', 'OutputToken', 'TotalToken'];
+const TOKEN_MODES: TokenCountMode[] = [
+  'InputToken',
+  'OutputToken',
+  'TotalToken',
+];
 
 /** Name of the objects rendered for provider `p` of routing policy `r`: `<r>-<p>`. */
-export function providerObjectName(policyName: string, providerName: string): string {
+export function providerObjectName(
+  policyName: string,
+  providerName: string,
+): string {
   return dnsName(policyName, providerName);
 }
 
 /** Name of the i-th (0-based) AIGatewayRoute of a policy: `<r>`, `<r>-2`, `<r>-3`, … */
 export function routeName(policyName: string, index: number): string {
-  return index === 0 ? dnsName(policyName) : dnsName(policyName, String(index + 1));
+  return index === 0
+    ? dnsName(policyName)
+    : dnsName(policyName, String(index + 1));
 }
 
 /** One AIGatewayRoute's worth of models, all with the same failover settings. */
@@ -49,7 +58,11 @@ export interface RoutePlan {
 
 function failoverKey(f: FailoverIntent | undefined): string {
   if (!f) return 'none';
-  return JSON.stringify([f.maxRetries, [...f.triggers].sort(), [...f.httpStatusCodes].sort()]);
+  return JSON.stringify([
+    f.maxRetries,
+    [...f.triggers].sort(),
+    [...f.httpStatusCodes].sort(),
+  ]);
 }
 
 /**
@@ -106,7 +119,10 @@ function renderProvider(
       metadata: meta(),
       spec: {
         targetRefs: [{ group: ENVOY_GATEWAY_GROUP, kind: 'Backend', name }],
-        validation: { hostname: endpoint.host, wellKnownCACertificates: 'System' },
+        validation: {
+          hostname: endpoint.host,
+          wellKnownCACertificates: 'System',
+        },
       },
     });
   }
@@ -128,7 +144,9 @@ function renderProvider(
       ...API.backendSecurityPolicy,
       metadata: meta(),
       spec: {
-        targetRefs: [{ group: AI_GATEWAY_GROUP, kind: 'AIServiceBackend', name }],
+        targetRefs: [
+          { group: AI_GATEWAY_GROUP, kind: 'AIServiceBackend', name },
+        ],
         type: p.credentials!.type,
         ...security,
       },
@@ -138,10 +156,14 @@ function renderProvider(
 }
 
 /** Exactly the BackendSecurityPolicy sub-object of the credential type (a CEL rule upstream). */
-function securitySubObject(p: ProviderIntent): Record<string, unknown> | undefined {
+function securitySubObject(
+  p: ProviderIntent,
+): Record<string, unknown> | undefined {
   const c = p.credentials;
   if (!c) return undefined;
-  const secretRef = c.secretName ? { secretRef: { name: c.secretName } } : undefined;
+  const secretRef = c.secretName
+    ? { secretRef: { name: c.secretName } }
+    : undefined;
   switch (c.type) {
     case 'APIKey':
       return secretRef && { apiKey: secretRef };
@@ -203,10 +225,18 @@ function renderRoute(
     ...API.aiGatewayRoute,
     metadata: objectMeta(intent.policy, plan.name, options),
     spec: {
-      parentRefs: [{ group: GATEWAY_API_GROUP, kind: 'Gateway', name: intent.gateway.name }],
+      parentRefs: [
+        {
+          group: GATEWAY_API_GROUP,
+          kind: 'Gateway',
+          name: intent.gateway.name,
+        },
+      ],
       rules: plan.models.map(m => ({
         name: ruleNameFor(m.name),
-        matches: [{ headers: [{ type: 'Exact', name: MODEL_HEADER, value: m.name }] }],
+        matches: [
+          { headers: [{ type: 'Exact', name: MODEL_HEADER, value: m.name }] },
+        ],
         backendRefs: m.backends.map(b => ({
           name: providerObjectName(intent.policy.name, b.provider),
           modelNameOverride: b.model,
@@ -228,7 +258,9 @@ function renderRoute(
 
 function rateLimitRule(model: ModelIntent, limit: LimitIntent) {
   const rule: Record<string, unknown> = {
-    clientSelectors: [{ headers: [{ type: 'Exact', name: MODEL_HEADER, value: model.name }] }],
+    clientSelectors: [
+      { headers: [{ type: 'Exact', name: MODEL_HEADER, value: model.name }] },
+    ],
     limit: { requests: limit.limit, unit: limit.window },
   };
   if (limit.kind === 'tokens') {
@@ -266,7 +298,9 @@ function renderTrafficPolicy(
       if (!inRange(l)) {
         const index = intent.models.indexOf(m);
         problems.push({
-          path: `spec.models[${index}].rateLimit.${LIMIT_FIELDS[`${l.kind}/${l.window}`]}`,
+          path: `spec.models[${index}].rateLimit.${
+            LIMIT_FIELDS[`${l.kind}/${l.window}`]
+          }`,
           message: `must be a whole number between 1 and ${MAX_RATE_LIMIT} (the largest counter Envoy Gateway accepts); use a shorter window for larger budgets`,
         });
         continue;
@@ -275,15 +309,22 @@ function renderTrafficPolicy(
     }
   }
   const spec: Record<string, unknown> = {
-    targetRefs: [{ group: GATEWAY_API_GROUP, kind: 'HTTPRoute', name: plan.name }],
+    targetRefs: [
+      { group: GATEWAY_API_GROUP, kind: 'HTTPRoute', name: plan.name },
+    ],
   };
   if (rules.length) spec.rateLimit = { global: { rules } };
   const f = plan.failover;
   if (f) {
-    const multiPriority = plan.models.some(m => new Set(m.backends.map(b => b.priority)).size > 1);
+    const multiPriority = plan.models.some(
+      m => new Set(m.backends.map(b => b.priority)).size > 1,
+    );
     const triggers = [...f.triggers];
     // Envoy retries on listed status codes only with this trigger set.
-    if (f.httpStatusCodes.length && !triggers.includes('retriable-status-codes')) {
+    if (
+      f.httpStatusCodes.length &&
+      !triggers.includes('retriable-status-codes')
+    ) {
       triggers.push('retriable-status-codes');
     }
     spec.retry = {
@@ -294,7 +335,9 @@ function renderTrafficPolicy(
         ? {
             retryOn: {
               ...(triggers.length ? { triggers } : {}),
-              ...(f.httpStatusCodes.length ? { httpStatusCodes: f.httpStatusCodes } : {}),
+              ...(f.httpStatusCodes.length
+                ? { httpStatusCodes: f.httpStatusCodes }
+                : {}),
             },
           }
         : {}),
@@ -315,7 +358,8 @@ export function renderRouting(
 ): { objects: KubernetesObject[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const objects: KubernetesObject[] = [];
-  for (const p of intent.providers) objects.push(...renderProvider(intent, p, options));
+  for (const p of intent.providers)
+    objects.push(...renderProvider(intent, p, options));
   for (const plan of planRoutes(intent)) {
     objects.push(renderRoute(intent, plan, options));
     const btp = renderTrafficPolicy(intent, plan, options, problems);
