@@ -1,6 +1,7 @@
 import {
   ACCESS_POLICY_CONDITIONS,
   CONDITION_TYPES,
+  CREDENTIAL_SECRET_KEYS,
   REASONS,
   ROUTING_POLICY_CONDITIONS,
   ROUTING_POLICY_KIND,
@@ -12,7 +13,6 @@ import {
   type RenderedResource,
   type RoutingPolicyStatus,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
-import { CREDENTIAL_SECRET_KEYS } from '@kagenti/backstage-plugin-ai-gateway-common';
 import {
   httpsListenersServing,
   managedServerSecretName,
