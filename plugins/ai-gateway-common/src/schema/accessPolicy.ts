@@ -70,9 +70,20 @@ export const mtlsSchema = z.strictObject({
     error:
       'must be a SPIFFE trust domain (lowercase letters, digits, ".", "-" and "_")',
   }),
-  trustBundleConfigMap: trustBundleConfigMapSchema,
-  serverCertRef: z.strictObject({ name: dnsSubdomain() }).optional(),
-  allowedSubjects: z.array(allowedSubjectSchema).min(1).optional(),
+  trustBundleConfigMap: trustBundleConfigMapSchema.describe(
+    'ConfigMap with the SPIRE trust bundle (SPIFFE bundle JSON or PEM); namespace defaults to the policy namespace.',
+  ),
+  serverCertRef: z
+    .strictObject({ name: dnsSubdomain() })
+    .optional()
+    .describe(
+      'TLS Secret of the Gateway listener; without it a self-signed certificate is managed.',
+    ),
+  allowedSubjects: z
+    .array(allowedSubjectSchema)
+    .min(1)
+    .optional()
+    .describe('SPIFFE IDs admitted; without it, the whole trust domain.'),
 });
 
 type Issue = { path: PropertyKey[]; message: string };
@@ -111,8 +122,12 @@ function accessSemanticIssues(spec: unknown): Issue[] {
 
 export const accessPolicySpecSchema = z
   .strictObject({
-    targetRef: targetRefSchema,
-    mtls: mtlsSchema,
+    targetRef: targetRefSchema.describe(
+      'The Gateway, in the policy namespace.',
+    ),
+    mtls: mtlsSchema.describe(
+      'Mutual TLS with SPIFFE X.509-SVIDs on the Gateway.',
+    ),
   })
   .superRefine(
     (spec, ctx) => {

@@ -143,17 +143,35 @@ const endpointSchema = z
 
 export const providerSchema = z.strictObject({
   name: dnsLabel(),
-  endpoint: endpointSchema,
-  schema: z.enum(PROVIDER_SCHEMAS),
+  endpoint: endpointSchema.describe(
+    'http or https URL of the provider; https means TLS to the provider. A path becomes the schema prefix.',
+  ),
+  schema: z
+    .enum(PROVIDER_SCHEMAS)
+    .describe('The API schema the provider speaks.'),
   schemaVersion: nonEmpty().optional(),
-  credentials: credentialsSchema.optional(),
+  credentials: credentialsSchema
+    .optional()
+    .describe(
+      'How the gateway authenticates to the provider; the Secret must be in the policy namespace.',
+    ),
 });
 
 export const modelBackendSchema = z.strictObject({
   provider: dnsLabel(),
   model: nonEmpty(),
-  priority: z.int().min(0).default(0),
-  weight: z.int().min(1).default(1),
+  priority: z
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      '0 is the primary backend; higher numbers are fallbacks, tried in order.',
+    ),
+  weight: z
+    .int()
+    .min(1)
+    .default(1)
+    .describe('Traffic share among backends of the same priority.'),
 });
 
 const positiveInt = () => z.int().min(1);
@@ -234,7 +252,12 @@ export const retryOnSchema = z
 
 export const failoverSchema = z.strictObject({
   retryOn: z.array(retryOnSchema).min(1).max(16),
-  maxRetries: z.int().min(0).max(10).default(1),
+  maxRetries: z
+    .int()
+    .min(0)
+    .max(10)
+    .default(1)
+    .describe('Retries per request.'),
 });
 
 export const MODEL_NAME_PATTERN = /^[^\x00-\x1f\x7f]*$/; // eslint-disable-line no-control-regex
@@ -243,9 +266,20 @@ export const modelRouteSchema = z.strictObject({
   name: z.string().min(1).max(253).regex(MODEL_NAME_PATTERN, {
     error: 'must not contain control characters',
   }),
-  backends: z.array(modelBackendSchema).min(1),
-  rateLimit: rateLimitSchema.optional(),
-  failover: failoverSchema.optional(),
+  backends: z
+    .array(modelBackendSchema)
+    .min(1)
+    .describe(
+      'Provider models serving this model name, with priority (fallback) and weight.',
+    ),
+  rateLimit: rateLimitSchema
+    .optional()
+    .describe('Global limits per model, shared by all gateway replicas.'),
+  failover: failoverSchema
+    .optional()
+    .describe(
+      'Retries across the backends of this model (never across models).',
+    ),
 });
 
 const listMapByName = {
@@ -323,9 +357,24 @@ function routingSemanticIssues(spec: unknown): Issue[] {
 
 export const routingPolicySpecSchema = z
   .strictObject({
-    targetRef: targetRefSchema,
-    providers: z.array(providerSchema).min(1).meta(listMapByName),
-    models: z.array(modelRouteSchema).min(1).meta(listMapByName),
+    targetRef: targetRefSchema.describe(
+      'The Gateway, in the policy namespace.',
+    ),
+    providers: z
+      .array(providerSchema)
+      .min(1)
+      .meta({
+        ...listMapByName,
+        description: 'LLM providers the Gateway routes to.',
+      }),
+    models: z
+      .array(modelRouteSchema)
+      .min(1)
+      .meta({
+        ...listMapByName,
+        description:
+          'Models exposed under virtual names (the `model` clients send).',
+      }),
   })
   .superRefine(
     (spec, ctx) => {
