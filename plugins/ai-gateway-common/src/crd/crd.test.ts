@@ -145,7 +145,7 @@ describe('CRD shape', () => {
       '^[^\\x00-\\x1f\\x7f]*$',
     );
     expect(provider.schema.enum).toContain('AWSBedrock');
-    expect(backend.priority).toEqual({
+    expect(backend.priority).toMatchObject({
       default: 0,
       type: 'integer',
       minimum: 0,
