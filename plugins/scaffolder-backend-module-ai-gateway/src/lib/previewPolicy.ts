@@ -97,9 +97,22 @@ async function render(
     serverCertificate,
   });
   const result = renderer.render(intent, { instance });
+  // What the reconciler would report as GatewayBound / MTLSActive False, said before publishing.
+  const secretName = spec.mtls.serverCertRef?.name ?? managedServerSecretName(policy.metadata.name);
+  const gatewayProblems = !gateway
+    ? [{ path: 'spec.targetRef', message: `Gateway ${namespace}/${spec.targetRef.name} does not exist in the cluster` }]
+    : (intent.listeners ?? []).length === 0
+      ? [
+          {
+            path: 'spec.targetRef',
+            message: `Gateway ${namespace}/${spec.targetRef.name} has no HTTPS listener serving the Secret ${secretName}; add one (protocol HTTPS, tls.certificateRefs: [{name: ${secretName}}]) or mutual TLS stays inactive (ListenerNotHTTPS)`,
+          },
+        ]
+      : [];
   return {
     objects: result.objects as KubeObject[],
     problems: [
+      ...gatewayProblems,
       ...(bundle.ok ? [] : [{ path: 'spec.mtls.trustBundleConfigMap', message: bundle.message }]),
       ...problems,
       ...result.problems,
