@@ -43,7 +43,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
 describe('the catalog with the AI Gateway module', () => {
   const directory = createMockDirectory();
 
-  it('serves the demo policies with their relations and keeps bad policies out', async () => {
+  it('serves the demo policies with their relations and shows the errors of bad ones', async () => {
     directory.setContent({ 'bad.yaml': badPolicy });
     const { server } = await startTestBackend({
       features: [
@@ -124,9 +124,35 @@ describe('the catalog with the AI Gateway module', () => {
       'component:default/weather-agent',
     ]);
 
-    // The bad policy never becomes a catalog entity; its error is kept by the catalog.
+    // A policy that was never valid never becomes a catalog entity (the catalog keeps its
+    // error for the unprocessed-entities view).
     expect(
       await get('/entities/by-name/airoutingpolicy/default/broken-models'),
     ).toBeUndefined();
+
+    // A valid policy that turns invalid keeps its last valid version, and its page shows the
+    // processing error naming the field.
+    directory.setContent({
+      'bad.yaml': badPolicy.replace('provider: azur', 'provider: openai'),
+    });
+    await waitFor(() =>
+      get('/entities/by-name/airoutingpolicy/default/broken-models'),
+    );
+    directory.setContent({ 'bad.yaml': badPolicy });
+    const broken = await waitFor(async () => {
+      const entity = await get(
+        '/entities/by-name/airoutingpolicy/default/broken-models',
+      );
+      return entity?.status?.items?.length ? entity : undefined;
+    });
+    expect(broken.status.items).toEqual([
+      expect.objectContaining({
+        type: 'backstage.io/catalog-processing',
+        level: 'error',
+        message:
+          'InputError: Processor AIGatewayEntitiesProcessor threw an error while postprocessing; caused by InputError: Invalid AIRoutingPolicy "broken-models": spec.models[0].backends[0].provider: no provider named "azur" (have: openai)',
+      }),
+    ]);
+    expect(broken.spec.models[0].backends[0].provider).toBe('openai');
   });
 });
