@@ -88,6 +88,27 @@ describe('ai-gateway command line', () => {
     );
   });
 
+  it('reports two policies of a namespace that would write the same object', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-'));
+    const file = path.join(dir, 'clash.yaml');
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(path.join(REPO_ROOT, SPEC_ROUTING), 'utf8')
+        .replace('name: team1-models', 'name: team1')
+        .replace("'2026-11-01T10:00:00Z'", "'2026-12-01T10:00:00Z'")
+        .replace('name: openai\n', 'name: models-openai\n')
+        .replace('provider: openai', 'provider: models-openai')
+        .replace(/name: gpt-4o\n/, 'name: gpt-5\n')
+        .replace(/name: qwen2.5:3b/, 'name: qwen3'),
+    );
+    const r = await run('validate', SPEC_ROUTING, file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `${file}: metadata.name: team1-models-openai would also be written for AIRoutingPolicy team1/team1-models (${SPEC_ROUTING}), which wins; rename the policy or a provider\n`,
+    );
+  });
+
   it('renders the routing example exactly as the golden file', async () => {
     const r = await run('render', SPEC_ROUTING, '--instance', 'test');
     expect(r).toMatchObject({ code: 0, stderr: '' });

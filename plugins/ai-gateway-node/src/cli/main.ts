@@ -18,7 +18,7 @@ import {
 } from '../intent/buildIntent';
 import type { KubernetesObject } from '../renderers/Renderer';
 import { EnvoyAiGatewayRenderer } from '../renderers/envoyAiGateway';
-import { comparePolicyAge } from '../status/computeStatus';
+import { comparePolicyAge, routingObjectNames } from '../status/computeStatus';
 import { parseTrustBundle } from '../trustBundle/parseTrustBundle';
 import {
   loadInputs,
@@ -103,6 +103,27 @@ function conflicts(
     const describe = (w: LoadedPolicy) =>
       `${w.policy.kind} ${w.policy.metadata.namespace}/${w.policy.metadata.name} (${w.origin})`;
     if (policy.kind === ROUTING_POLICY_KIND) {
+      const shared = [...routingObjectNames(policy)].filter(n =>
+        seen.has(`${policy.metadata.namespace} ${n}`),
+      );
+      if (shared.length) {
+        const winner = seen.get(`${policy.metadata.namespace} ${shared[0]}`)!;
+        out.push({
+          origin: lp.origin,
+          problem: {
+            path: 'metadata.name',
+            message: `${shared
+              .map(n => n.split('/')[1])
+              .join(', ')} would also be written for ${describe(
+              winner,
+            )}, which wins; rename the policy or a provider`,
+          },
+        });
+      }
+      for (const n of routingObjectNames(policy)) {
+        const k = `${policy.metadata.namespace} ${n}`;
+        if (!seen.has(k)) seen.set(k, lp);
+      }
       policy.spec.models.forEach((m, i) => {
         const k = `model ${gw} ${m.name}`;
         const winner = seen.get(k);

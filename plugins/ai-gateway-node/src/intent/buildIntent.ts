@@ -43,6 +43,9 @@ function policyRef(
   };
 }
 
+const DNS_NAME =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 /** Parses a provider endpoint URL; the port defaults to 443 for https and 80 for http. */
 export function parseEndpoint(url: string): EndpointIntent | { error: string } {
   let u: URL;
@@ -60,8 +63,16 @@ export function parseEndpoint(url: string): EndpointIntent | { error: string } {
   if (u.username || u.password || u.search || u.hash) {
     return { error: 'must not carry user info, a query or a fragment' };
   }
-  const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = u.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   const hostKind = isIP(host) ? 'ip' : 'fqdn';
+  if (hostKind === 'fqdn' && !DNS_NAME.test(host)) {
+    return {
+      error: `host "${host}" is not a DNS name Envoy Gateway accepts (lowercase letters, digits, "-" and ".")`,
+    };
+  }
   const defaultPort = scheme === 'https' ? 443 : 80;
   const port = u.port ? Number(u.port) : defaultPort;
   const path = u.pathname.replace(/\/+$/, '');

@@ -213,6 +213,44 @@ describe('computeStatus for routing policies', () => {
     ).toBe('True');
   });
 
+  it('lets the oldest policy keep an object name that two policies of a namespace would both write', () => {
+    const older = specRoutingPolicy();
+    older.metadata = {
+      ...older.metadata,
+      name: 'team1',
+      creationTimestamp: '2026-10-01T00:00:00Z',
+    };
+    older.spec.providers[0].name = 'models-openai';
+    older.spec.models = [
+      {
+        ...older.spec.models[0],
+        name: 'other-model',
+        backends: [
+          { ...older.spec.models[0].backends[0], provider: 'models-openai' },
+        ],
+      },
+    ];
+    older.spec.targetRef = { ...older.spec.targetRef, name: 'another-gateway' };
+    const mine = specRoutingPolicy();
+    expect(
+      cond(
+        computeStatus(routingInput({ policies: [mine, older] }, mine)),
+        'Accepted',
+      ),
+    ).toMatchObject({
+      status: 'False',
+      reason: 'Conflicted',
+      message:
+        'objects team1-models-openai would also be written for AIRoutingPolicy team1/team1, which is older and wins; rename the policy or a provider',
+    });
+    expect(
+      cond(
+        computeStatus(routingInput({ policies: [mine, older] }, older)),
+        'Accepted',
+      ).status,
+    ).toBe('True');
+  });
+
   it('breaks creationTimestamp ties by name', () => {
     const a = specRoutingPolicy();
     a.metadata = { ...a.metadata, name: 'a' };

@@ -7,6 +7,7 @@ import {
   ROUTING_POLICY_KIND,
   formatProblem,
   type AccessPolicyStatus,
+  type AIRoutingPolicy,
   type Condition,
   type ConditionType,
   type Problem,
@@ -14,13 +15,17 @@ import {
   type RoutingPolicyStatus,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
 import {
+  buildRoutingIntent,
   httpsListenersServing,
   managedServerSecretName,
   type ObservedGateway,
 } from '../intent/buildIntent';
 import type { KubernetesObject } from '../renderers/Renderer';
 import { MODEL_HEADER } from '../renderers/envoyAiGateway/apiVersions';
-import { providerObjectName } from '../renderers/envoyAiGateway/renderRouting';
+import {
+  planRoutes,
+  providerObjectName,
+} from '../renderers/envoyAiGateway/renderRouting';
 import {
   describeBundle,
   type TrustBundleResult,
@@ -210,9 +215,54 @@ function conflict(
       );
     }
   }
-  return clashes.length
-    ? `${clashes.join('; ')}; rename or remove the model in one policy`
-    : undefined;
+  if (clashes.length) {
+    return `${clashes.join('; ')}; rename or remove the model in one policy`;
+  }
+  return nameClash(policy, others);
+}
+
+/**
+ * Object names of a routing policy: `<r>-<p>` and the route names. Two policies of one namespace
+ * can meet (`a` with provider `b-c` and `a-b` with provider `c`); the older one keeps the name.
+ */
+export function routingObjectNames(policy: PolicyLike): Set<string> {
+  const names = new Set<string>();
+  try {
+    const { intent } = buildRoutingIntent(policy as AIRoutingPolicy);
+    for (const p of intent.providers)
+      names.add(`provider/${providerObjectName(intent.policy.name, p.name)}`);
+    for (const r of planRoutes(intent)) names.add(`route/${r.name}`);
+  } catch {
+    // A policy too broken to name its objects renders nothing, so it cannot clash.
+  }
+  return names;
+}
+
+function nameClash(
+  policy: PolicyLike,
+  others: PolicyLike[],
+): string | undefined {
+  const ns = policy.metadata.namespace ?? '';
+  const mine = routingObjectNames(policy);
+  const older = others
+    .filter(o => o.kind === ROUTING_POLICY_KIND && !isSelf(o, policy))
+    .filter(
+      o =>
+        (o.metadata.namespace ?? '') === ns && comparePolicyAge(o, policy) < 0,
+    )
+    .sort(comparePolicyAge);
+  for (const o of older) {
+    const shared = [...routingObjectNames(o)].filter(n => mine.has(n));
+    if (shared.length) {
+      const what = shared
+        .map(n =>
+          n.replace(/^provider\//, 'objects ').replace(/^route\//, 'route '),
+        )
+        .join(', ');
+      return `${what} would also be written for AIRoutingPolicy ${ns}/${o.metadata.name}, which is older and wins; rename the policy or a provider`;
+    }
+  }
+  return undefined;
 }
 
 function acceptedVerdict(input: ComputeStatusInput): Verdict {

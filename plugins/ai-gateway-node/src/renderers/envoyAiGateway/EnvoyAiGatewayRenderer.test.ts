@@ -584,6 +584,22 @@ describe('access', () => {
     ]);
   });
 
+  it('retains the managed server certificate Secret when no certificate was supplied', () => {
+    const { policy, gateway } = specAccessFixture();
+    const { intent } = buildAccessIntent(policy, { caBundlePem: 'x', gateway });
+    const { objects, retain } = renderer.render(intent);
+    expect(
+      find(objects, 'Secret', 'ai-gateway-access-mtls-server'),
+    ).toBeUndefined();
+    expect(retain).toEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        name: 'ai-gateway-access-mtls-server',
+      },
+    ]);
+  });
+
   it('fails closed: without a usable bundle the last CA Secret is retained, not pruned', () => {
     const { objects, retain } = renderSpecAccess({ caBundlePem: null });
     expect(
