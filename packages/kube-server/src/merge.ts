@@ -448,7 +448,11 @@ export function serverSideApply(live: Obj | undefined, config: Obj, o: ApplyOpti
       else conflicts.push({ manager: m.entry.manager, apiVersion: m.entry.apiVersion, field: displayPath(p) });
     }
   }
-  if (conflicts.length) throw new ApplyConflictError(conflicts);
+  if (conflicts.length) {
+    // structured-merge-diff reports conflicts ordered by manager, then path.
+    conflicts.sort((x, y) => x.manager.localeCompare(y.manager) || (x.field < y.field ? -1 : Number(x.field > y.field)));
+    throw new ApplyConflictError(conflicts);
+  }
 
   // Fields this manager applied before but no longer does are removed, unless someone else owns them.
   const previous = managers.get(id)?.set ?? new Map<string, FieldPath>();

@@ -151,12 +151,15 @@ function crdColumns(cols: PrinterColumn[] | undefined): Column[] {
       description: c.description ?? `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
       priority: c.priority ?? 0,
       cell: (o: Obj) => {
+        // Like the apiextensions table convertor: only the first JSONPath result is shown.
         const values = evalJsonPath(o, c.jsonPath);
         if (values.length === 0) return null;
-        const v = values.length === 1 ? values[0] : values;
-        if (c.type === 'date' && typeof v === 'string') return humanDuration(Date.now() - Date.parse(v));
-        const text = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x));
-        if (c.type === 'string') return Array.isArray(v) ? v.map(text).join(',') : text(v);
+        const v = values[0];
+        if (c.type === 'date') return typeof v === 'string' ? humanDuration(Date.now() - Date.parse(v)) : null;
+        if (c.type === 'string') return typeof v === 'string' ? v : JSON.stringify(v);
+        if (c.type === 'integer') return Number.isInteger(v) ? v : null;
+        if (c.type === 'number') return typeof v === 'number' ? v : null;
+        if (c.type === 'boolean') return typeof v === 'boolean' ? v : null;
         return v;
       },
     })),
