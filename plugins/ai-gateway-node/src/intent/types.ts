@@ -1,3 +1,9 @@
+import type {
+  CredentialType,
+  ProviderSchema,
+  TokenCountMode,
+} from '@kagenti/backstage-plugin-ai-gateway-common';
+
 /*
  * The intent: what a policy asks for, resolved and normalised, independent of any proxy.
  * Renderers turn it into objects; nothing here knows about Envoy AI Gateway.
@@ -19,15 +25,7 @@ export interface GatewayRef {
   namespace: string;
 }
 
-export type ProviderSchemaName =
-  | 'OpenAI'
-  | 'AzureOpenAI'
-  | 'AWSBedrock'
-  | 'GCPVertexAI'
-  | 'GCPAnthropic'
-  | 'Anthropic'
-  | 'AWSAnthropic'
-  | 'Cohere';
+export type ProviderSchemaName = ProviderSchema;
 
 export interface EndpointIntent {
   scheme: 'http' | 'https';
@@ -39,13 +37,7 @@ export interface EndpointIntent {
   pathPrefix?: string;
 }
 
-export type CredentialType =
-  | 'APIKey'
-  | 'AzureAPIKey'
-  | 'AnthropicAPIKey'
-  | 'AWSCredentials'
-  | 'AzureCredentials'
-  | 'GCPCredentials';
+export type { CredentialType, TokenCountMode };
 
 export interface CredentialsIntent {
   type: CredentialType;
@@ -68,7 +60,6 @@ export interface ProviderIntent {
   credentials?: CredentialsIntent;
 }
 
-export type TokenCountMode = 'InputToken' | 'OutputToken' | 'TotalToken';
 export type LimitWindow = 'Minute' | 'Hour' | 'Day' | 'Month';
 
 export type LimitIntent =
