@@ -111,7 +111,7 @@ describe('AgentAccessContent', () => {
     ).toBeInTheDocument();
 
     // How to call
-    expect(screen.getByLabelText('Endpoint URL')).toHaveTextContent(
+    expect(screen.getByRole('textbox', { name: 'Endpoint URL' })).toHaveValue(
       'https://ai-gateway.team1.svc:8443/v1/chat/completions',
     );
     // The code snippets are highlighted lazily.

@@ -1,4 +1,5 @@
 import { CodeSnippet, InfoCard } from '@backstage/core-components';
+import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import type { ApiAgentGatewayAccess } from '@kagenti/backstage-plugin-ai-gateway-common';
@@ -66,14 +67,16 @@ export function HowToCallCard(props: { gateways: ApiAgentGatewayAccess[] }) {
             Gateway admits it by its SPIFFE ID. The request is
             OpenAI-compatible; the <code>model</code> field selects the route.
           </Typography>
-          <Typography variant="subtitle2" component="h3">
-            Endpoint
-          </Typography>
-          <Typography variant="body2" className={classes.paragraph}>
-            <code aria-label="Endpoint URL">
-              {chatCompletionsUrl(example.gateway.endpoint)}
-            </code>
-          </Typography>
+          <TextField
+            id="ai-gateway-endpoint-url"
+            label="Endpoint URL"
+            value={chatCompletionsUrl(example.gateway.endpoint)}
+            InputProps={{ readOnly: true }}
+            variant="outlined"
+            size="small"
+            fullWidth
+            className={classes.paragraph}
+          />
           <Typography variant="subtitle2" component="h3">
             From the agent's pod
           </Typography>

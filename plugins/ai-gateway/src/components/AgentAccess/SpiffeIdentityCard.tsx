@@ -37,7 +37,7 @@ export function SpiffeIdentityCard(props: {
   const trustDomain = identity.trustDomain ?? trustDomainOf(identity.spiffeId);
   return (
     <InfoCard title="SPIFFE identity" variant="gridItem">
-      <dl className={classes.grid} aria-label="SPIFFE identity">
+      <dl className={classes.grid} role="group" aria-label="SPIFFE identity">
         <dt>SPIFFE ID</dt>
         <dd>
           <code>{identity.spiffeId}</code>

@@ -59,7 +59,7 @@ function TrustBundleCard(props: { status: ApiPolicyStatus }) {
           {ready.message}
         </Typography>
       )}
-      <dl className={classes.grid} aria-label="Trust bundle">
+      <dl className={classes.grid} role="group" aria-label="Trust bundle">
         <dt>Trust domain</dt>
         <dd>{props.status.trustDomain ?? '—'}</dd>
         <dt>Certificates</dt>

@@ -26,7 +26,7 @@ export function PolicySummaryCard(props: {
   const programmed = status.conditions.find(c => c.type === 'Programmed');
   return (
     <InfoCard title="Policy" variant="gridItem">
-      <dl className={classes.grid} aria-label="Policy summary">
+      <dl className={classes.grid} role="group" aria-label="Policy summary">
         <dt>Kind</dt>
         <dd>{status.kind}</dd>
         <dt>Gateway</dt>
