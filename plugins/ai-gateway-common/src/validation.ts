@@ -359,19 +359,6 @@ export function validatePolicyResource(
   return { ok: true, value: resource };
 }
 
-/** The minimal catalog entity shape the validator reads (compatible with `Entity`). */
-export interface PolicyEntityLike {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    annotations?: Record<string, string>;
-    [key: string]: unknown;
-  };
-  spec?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
 /** What a valid policy entity says, split into catalog and Kubernetes parts. */
 export type ValidatedPolicyEntity =
   | ValidatedPolicyEntityOf<typeof ROUTING_POLICY_KIND, AIRoutingPolicySpec>
