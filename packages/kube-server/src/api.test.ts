@@ -38,7 +38,7 @@ describe('API semantics over HTTP', () => {
     const r = await fetch(`${server.url}${p}`, {
       method,
       headers: { 'Content-Type': 'application/json', ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.text();
     let json: Obj = {};
@@ -54,7 +54,8 @@ describe('API semantics over HTTP', () => {
   beforeAll(async () => {
     server = await startKubeServer({ crdDirs: [] });
     await call('POST', '/api/v1/namespaces', { metadata: { name: 'demo' } });
-    expect((await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', CRD)).status).toBe(201);
+    const created = await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', CRD);
+    if (created.status !== 201) throw new Error(`CRD not created: ${JSON.stringify(created.body)}`);
   });
   afterAll(() => server?.stop());
 
