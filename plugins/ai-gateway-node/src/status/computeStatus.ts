@@ -46,16 +46,21 @@ export interface PolicyLike {
   status?: { conditions?: Condition[]; [key: string]: unknown };
 }
 
-type Cond = { type: string; status: string; reason?: string; message?: string };
+export type ObservedCondition = {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+};
 
 /** Any object read back from the cluster: controllers write conditions in one of two places. */
-interface LiveObject {
+export interface LiveObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string };
   status?: {
-    conditions?: Cond[];
-    ancestors?: Array<{ conditions?: Cond[] }>;
+    conditions?: ObservedCondition[];
+    ancestors?: Array<{ conditions?: ObservedCondition[] }>;
   };
 }
 
@@ -580,6 +585,9 @@ function mtlsVerdict(
   );
 }
 
+/** Condition messages stay readable (Kubernetes allows 32768 characters). */
+const MAX_MESSAGE = 4096;
+
 function condition(
   type: string,
   v: Verdict,
@@ -592,7 +600,10 @@ function condition(
     type,
     status: v.status,
     reason: v.reason,
-    message: v.message,
+    message:
+      v.message.length > MAX_MESSAGE
+        ? `${v.message.slice(0, MAX_MESSAGE - 1)}…`
+        : v.message,
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     lastTransitionTime:
       before && before.status === v.status
