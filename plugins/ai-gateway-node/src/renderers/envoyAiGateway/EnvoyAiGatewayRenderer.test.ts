@@ -464,6 +464,16 @@ describe('metadata and names', () => {
     );
   });
 
+  it('handles policy names that are long DNS subdomains (dots, up to 253 characters)', () => {
+    const p = specRoutingPolicy();
+    p.metadata.name = `team1.models.${'x'.repeat(120)}`;
+    const { objects } = renderRouting(p);
+    expectAllValid(objects);
+    const label = objects[0].metadata.labels!['aigateway.kagenti.dev/policy'];
+    expect(label).toMatch(/^team1\.models\.x+-[0-9a-f]{8}$/);
+    expect(label.length).toBeLessThanOrEqual(63);
+  });
+
   it('keeps names DNS labels of at most 63 characters, stable, with a hash when cut', () => {
     const p = specRoutingPolicy();
     p.metadata.name = `a-very-long-routing-policy-name-that-goes-on-and-on-and-on-x`;
