@@ -107,6 +107,8 @@ function newestMtime(p: string): number {
   return Math.max(st.mtimeMs, ...fs.readdirSync(p).map(e => newestMtime(path.join(p, e))));
 }
 
+const SCALABLE = new Set(['deployments.apps', 'replicasets.apps', 'statefulsets.apps']);
+
 const AGGREGATED_V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 const AGGREGATED_V2BETA1 = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
 
@@ -451,7 +453,9 @@ class Server implements KubeServer {
     if (!t || rest.length > 3) throw notFound;
     if (namespace !== undefined && !t.namespaced) throw notFound;
     const r: Route = { group, version, t, namespace, name: rest[1], sub: rest[2] };
-    if (r.sub && !(r.sub === 'status' && t.hasStatus) && !(r.sub === 'log' && t.plural === 'pods' && t.group === '')) throw notFound;
+    const subOk =
+      (r.sub === 'status' && t.hasStatus) || (r.sub === 'log' && t.plural === 'pods' && t.group === '') || (r.sub === 'scale' && SCALABLE.has(groupResource(t.group, t.plural)));
+    if (r.sub && !subOk) throw notFound;
     return r;
   }
 
@@ -526,6 +530,10 @@ class Server implements KubeServer {
       if (verb !== 'create') throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
     }
     const sub = r.sub === 'status' ? 'status' : undefined;
+    if (r.sub === 'scale') {
+      await this.scale(req, res, q, r, verb);
+      return;
+    }
     if (t.group === 'metrics.k8s.io') {
       this.podMetrics(req, res, q, r, verb);
       return;
@@ -597,6 +605,43 @@ class Server implements KubeServer {
       }
       default:
     }
+  }
+
+  /** The `/scale` subresource (autoscaling/v1 Scale) of Deployments, ReplicaSets and StatefulSets. */
+  private async scale(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams, r: Route, verb: string) {
+    const toScale = (o: Obj) => ({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+      spec: { replicas: o.spec?.replicas ?? 1 },
+      status: {
+        replicas: o.status?.replicas ?? 0,
+        selector: Object.entries(o.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+      },
+    });
+    const current = this.api.get(r.t, r.namespace, r.name!);
+    if (verb === 'get') {
+      this.send(res, 200, toScale(current));
+      return;
+    }
+    if (verb !== 'update' && verb !== 'patch') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    const raw = (await readBody(req)).toString('utf8');
+    let replicas: unknown;
+    if (verb === 'update') replicas = JSON.parse(raw)?.spec?.replicas;
+    else {
+      const ct = String(req.headers['content-type'] ?? '');
+      const body = JSON.parse(raw);
+      if (ct.startsWith('application/json-patch+json')) {
+        const op = (body as Obj[]).find(o => o.path === '/spec/replicas');
+        replicas = op?.value;
+      } else replicas = body?.spec?.replicas;
+    }
+    if (!Number.isInteger(replicas) || (replicas as number) < 0) {
+      throw new StatusError(422, 'Invalid', `Scale.autoscaling "${r.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
+    }
+    const ctx = this.context(req, q);
+    const { object } = this.api.patch(r.t, r.version, r.namespace, r.name!, 'application/merge-patch+json', JSON.stringify({ spec: { replicas } }), ctx);
+    this.send(res, 200, toScale(object));
   }
 
   /** Simulated pod metrics: a small constant usage per container of every stored pod. */
@@ -761,6 +806,10 @@ class Server implements KubeServer {
           if (t.hasStatus) {
             resources.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
             subs.push({ subresource: 'status', responseKind: { group, version, kind: t.kind }, verbs: ['get', 'patch', 'update'] });
+          }
+          if (SCALABLE.has(groupResource(group, t.plural))) {
+            resources.push({ name: `${t.plural}/scale`, singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+            subs.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
           }
           if (t.plural === 'pods' && group === '') {
             resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });

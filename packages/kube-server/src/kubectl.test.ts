@@ -263,6 +263,32 @@ spec:
     expect(del.stderr).toContain('widgets.example.com "w1" is forbidden: User "viewer" cannot delete resource "widgets" in API group "example.com" in the namespace "demo"');
   });
 
+  it('client-side applies built-ins with strategic merge patches, scales, shows logs and top', async () => {
+    const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: demo}\ndata: ${data}\n`;
+    expect(await ok(['apply', '-f', write('cm.yaml', cm('{a: "1", b: "2"}'))])).toContain('configmap/app created');
+    expect(await ok(['apply', '-f', write('cm.yaml', cm('{a: "1", c: "3"}'))])).toContain('configmap/app configured');
+    expect(await ok(['get', 'cm', 'app', '-n', 'demo', '-o', 'jsonpath={.data}'])).toBe('{"a":"1","c":"3"}');
+    const deploy = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: demo, labels: {app: web}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: demo, labels: {app: web}}
+spec: {containers: [{name: web, image: nginx}]}
+`;
+    await ok(['apply', '-f', write('deploy.yaml', deploy)]);
+    expect(await ok(['scale', 'deployment/web', '-n', 'demo', '--replicas=3'])).toContain('deployment.apps/web scaled');
+    expect(await ok(['get', 'deploy', 'web', '-n', 'demo', '-o', 'jsonpath={.spec.replicas}/{.metadata.generation}'])).toBe('3/2');
+    expect(await ok(['logs', 'web-1', '-n', 'demo'])).toContain('simulated');
+    expect(await ok(['top', 'pods', '-n', 'demo'])).toMatch(/web-1\s+5m\s+20Mi/);
+  });
+
   it('creates config maps and secrets from protobuf bodies, and deletes a namespace with its objects', async () => {
     await ok(['create', 'namespace', 'scratch']);
     await ok(['create', 'configmap', 'c', '-n', 'scratch', '--from-literal=k=v']);
