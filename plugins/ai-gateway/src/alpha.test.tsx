@@ -13,6 +13,7 @@ import plugin, {
   aiGatewayApi,
   aiGatewayPage,
   entityAiAccessContent,
+  entityAiGatewayContent,
   entityAiModelsCard,
   entityAiPolicyContent,
 } from './alpha';
@@ -20,6 +21,7 @@ import {
   agentAccess,
   agentEntity,
   gateway,
+  gatewayEntity,
   routingPolicyEntity,
   routingStatus,
   serviceEntity,
@@ -30,6 +32,7 @@ const entityExtensions = [
   aiGatewayApi,
   entityAiAccessContent,
   entityAiPolicyContent,
+  entityAiGatewayContent,
   entityAiModelsCard,
 ];
 
@@ -56,6 +59,7 @@ describe('ai-gateway /alpha (new frontend system)', () => {
       'page:ai-gateway',
       'entity-content:ai-gateway/ai-access',
       'entity-content:ai-gateway/ai-policy',
+      'entity-content:ai-gateway/gateway',
       'entity-card:ai-gateway/ai-models',
     ]) {
       expect(plugin.getExtension(id as any)).toBeDefined();
@@ -112,6 +116,22 @@ describe('ai-gateway /alpha (new frontend system)', () => {
       await screen.findByRole('region', { name: 'Providers' }),
     ).toBeInTheDocument();
     expect(screen.queryByText('SPIFFE identity')).not.toBeInTheDocument();
+    expect(screen.queryByText('AI models')).not.toBeInTheDocument();
+  });
+
+  it('shows the gateway tab on ai-gateway Resources only', async () => {
+    renderTestApp({
+      extensions: [
+        createTestEntityPage({ entity: gatewayEntity }),
+        ...entityExtensions,
+      ],
+    });
+    expect(
+      await screen.findByRole('region', { name: 'Gateway conditions' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('region', { name: 'Providers' }),
+    ).not.toBeInTheDocument();
     expect(screen.queryByText('AI models')).not.toBeInTheDocument();
   });
 

@@ -18,7 +18,11 @@ import {
 } from '@backstage/plugin-catalog-react/alpha';
 import GatewayIcon from '@material-ui/icons/DeviceHub';
 import { AiGatewayClient, aiGatewayApiRef } from './api';
-import { isAgentEntity, isAIPolicyEntity } from './predicates';
+import {
+  isAgentEntity,
+  isAIGatewayEntity,
+  isAIPolicyEntity,
+} from './predicates';
 import { rootRouteRef } from './routes';
 
 const pageRouteRef = convertLegacyRouteRef(rootRouteRef);
@@ -80,6 +84,18 @@ export const entityAiPolicyContent = EntityContentBlueprint.make({
 });
 
 /** @alpha */
+export const entityAiGatewayContent = EntityContentBlueprint.make({
+  name: 'gateway',
+  params: {
+    path: '/ai-gateway',
+    title: 'AI Gateway',
+    filter: isAIGatewayEntity,
+    loader: () =>
+      import('./components/GatewayPage').then(m => <m.GatewayEntityContent />),
+  },
+});
+
+/** @alpha */
 export const entityAiModelsCard = EntityCardBlueprint.make({
   name: 'ai-models',
   params: {
@@ -100,6 +116,7 @@ export default createFrontendPlugin({
     aiGatewayPage,
     entityAiAccessContent,
     entityAiPolicyContent,
+    entityAiGatewayContent,
     entityAiModelsCard,
   ],
   routes: { root: pageRouteRef },

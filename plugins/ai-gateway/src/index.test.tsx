@@ -26,6 +26,8 @@ describe('ai-gateway package root (legacy frontend system)', () => {
       'EntityAiAccessContent',
       'EntityAiModelsCard',
       'EntityAiPolicyContent',
+      'EntityAiGatewayContent',
+      'isAIGatewayEntity',
       'isAgentEntity',
       'isAIPolicyEntity',
       'isAIRoutingPolicyEntity',

@@ -8,11 +8,13 @@ export {
   aiGatewayPlugin,
   AiGatewayPage,
   EntityAiAccessContent,
+  EntityAiGatewayContent,
   EntityAiModelsCard,
   EntityAiPolicyContent,
 } from './plugin';
 export {
   isAgentEntity,
+  isAIGatewayEntity,
   isAIAccessPolicyEntity,
   isAIPolicyEntity,
   isAIRoutingPolicyEntity,

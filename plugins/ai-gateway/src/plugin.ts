@@ -87,3 +87,19 @@ export const EntityAiPolicyContent = aiGatewayPlugin.provide(
     },
   }),
 );
+
+/**
+ * The AI Gateway tab of a Gateway's catalog Resource (use with
+ * `isAIGatewayEntity`).
+ *
+ * @public
+ */
+export const EntityAiGatewayContent = aiGatewayPlugin.provide(
+  createComponentExtension({
+    name: 'EntityAiGatewayContent',
+    component: {
+      lazy: () =>
+        import('./components/GatewayPage').then(m => m.GatewayEntityContent),
+    },
+  }),
+);

@@ -1,12 +1,14 @@
 import {
   isAgentEntity,
   isAIAccessPolicyEntity,
+  isAIGatewayEntity,
   isAIPolicyEntity,
   isAIRoutingPolicyEntity,
 } from './predicates';
 import {
   accessPolicyEntity,
   agentEntity,
+  gatewayEntity,
   routingPolicyEntity,
   serviceEntity,
 } from './__testUtils__/fixtures';
@@ -18,6 +20,14 @@ describe('predicates', () => {
     expect(isAgentEntity({ ...agentEntity, kind: 'Resource' })).toBe(false);
     expect(isAgentEntity({ ...agentEntity, kind: 'component' })).toBe(true);
     expect(isAgentEntity({ ...agentEntity, spec: undefined })).toBe(false);
+  });
+
+  it('recognises gateways: Resource of type ai-gateway only', () => {
+    expect(isAIGatewayEntity(gatewayEntity)).toBe(true);
+    expect(
+      isAIGatewayEntity({ ...gatewayEntity, spec: { type: 'database' } }),
+    ).toBe(false);
+    expect(isAIGatewayEntity(agentEntity)).toBe(false);
   });
 
   it('recognises the two policy kinds', () => {

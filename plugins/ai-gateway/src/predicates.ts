@@ -2,6 +2,7 @@ import type { Entity } from '@backstage/catalog-model';
 import {
   ACCESS_POLICY_KIND,
   AGENT_COMPONENT_TYPE,
+  GATEWAY_RESOURCE_TYPE,
   ROUTING_POLICY_KIND,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
 
@@ -36,4 +37,16 @@ export function isAIAccessPolicyEntity(entity: Entity): boolean {
  */
 export function isAIPolicyEntity(entity: Entity): boolean {
   return isAIRoutingPolicyEntity(entity) || isAIAccessPolicyEntity(entity);
+}
+
+/**
+ * True for a Gateway registered in the catalog: a `Resource` of type
+ * `ai-gateway`.
+ *
+ * @public
+ */
+export function isAIGatewayEntity(entity: Entity): boolean {
+  return (
+    sameKind(entity, 'Resource') && entity.spec?.type === GATEWAY_RESOURCE_TYPE
+  );
 }

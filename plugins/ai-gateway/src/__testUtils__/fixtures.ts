@@ -23,6 +23,17 @@ export const serviceEntity: Entity = {
   spec: { type: 'service', owner: 'team1', lifecycle: 'production' },
 };
 
+export const gatewayEntity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Resource',
+  metadata: {
+    name: 'ai-gateway',
+    namespace: 'default',
+    annotations: { 'backstage.io/kubernetes-namespace': 'team1' },
+  },
+  spec: { type: 'ai-gateway', owner: 'platform' },
+};
+
 export const routingPolicyEntity: Entity = {
   apiVersion: 'aigateway.kagenti.dev/v1alpha1',
   kind: 'AIRoutingPolicy',
