@@ -35,6 +35,9 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 
+// Entities that failed processing (for example a malformed AI policy) stay visible to admins
+backend.add(import('@backstage/plugin-catalog-backend-module-unprocessed'));
+
 // See https://backstage.io/docs/features/software-catalog/configuration#subscribing-to-catalog-errors
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
