@@ -380,6 +380,10 @@ class Server implements KubeServer {
     const watch = ['true', '1'].includes(url.searchParams.get('watch') ?? '');
     const verb = this.verbOf(req.method ?? 'GET', route, watch);
     const attrs = { verb, group: route.group, resource: route.t.plural, subresource: route.sub, namespace: route.namespace, name: route.name };
+    if (route.t.plural === 'selfsubjectaccessreviews' && verb === 'create') {
+      await this.accessReview(req, res, user);
+      return;
+    }
     if (!allowed(user, attrs)) {
       throw new StatusError(403, 'Forbidden', forbiddenMessage(user.user, attrs), {
         name: route.name,
@@ -605,6 +609,31 @@ class Server implements KubeServer {
       }
       default:
     }
+  }
+
+  /** `kubectl auth can-i`: evaluates the caller's own rules. */
+  private async accessReview(req: http.IncomingMessage, res: http.ServerResponse, user: TokenUser) {
+    const body = this.decode(req, await readBody(req));
+    const ra = body?.spec?.resourceAttributes;
+    const nra = body?.spec?.nonResourceAttributes;
+    let ok = false;
+    if (ra) {
+      ok = allowed(user, {
+        verb: ra.verb ?? '',
+        group: ra.group ?? '',
+        resource: ra.resource ?? '',
+        subresource: ra.subresource || undefined,
+        namespace: ra.namespace || undefined,
+        name: ra.name || undefined,
+      });
+    } else if (nra) ok = !user.rules;
+    this.send(res, 201, {
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec: body?.spec ?? {},
+      status: { allowed: ok, ...(ok ? {} : { reason: `no kube-server rule of user "${user.user}" allows it` }) },
+    });
   }
 
   /** The `/scale` subresource (autoscaling/v1 Scale) of Deployments, ReplicaSets and StatefulSets. */

@@ -261,6 +261,8 @@ spec:
     );
     const del = await kubectl(['delete', 'wd', 'w1', '-n', 'demo'], { kubeconfig });
     expect(del.stderr).toContain('widgets.example.com "w1" is forbidden: User "viewer" cannot delete resource "widgets" in API group "example.com" in the namespace "demo"');
+    expect((await kubectl(['auth', 'can-i', 'delete', 'widgets', '-n', 'demo'], { kubeconfig })).stdout.trim()).toBe('no');
+    expect((await kubectl(['auth', 'can-i', 'list', 'widgets', '-n', 'demo'], { kubeconfig })).stdout.trim()).toBe('yes');
   });
 
   it('client-side applies built-ins with strategic merge patches, scales, shows logs and top', async () => {

@@ -96,6 +96,27 @@ function objectMeta(buf: Buffer): Record<string, unknown> {
   return meta;
 }
 
+const RESOURCE_ATTRIBUTES = ['', 'namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'];
+
+function accessReviewSpec(buf: Buffer): Record<string, unknown> {
+  const spec: Record<string, any> = {};
+  for (const f of fields(buf)) {
+    if (f.no === 1) {
+      const ra: Record<string, string> = {};
+      for (const a of fields(f.value as Buffer)) if (RESOURCE_ATTRIBUTES[a.no]) ra[RESOURCE_ATTRIBUTES[a.no]] = str(a);
+      spec.resourceAttributes = ra;
+    } else if (f.no === 2) {
+      const nra: Record<string, string> = {};
+      for (const a of fields(f.value as Buffer)) {
+        if (a.no === 1) nra.path = str(a);
+        if (a.no === 2) nra.verb = str(a);
+      }
+      spec.nonResourceAttributes = nra;
+    }
+  }
+  return spec;
+}
+
 /** Decodes a `k8s\0` protobuf envelope into a JSON object, or throws for kinds it does not know. */
 export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   if (body.length < 4 || body.subarray(0, 4).toString('binary') !== 'k8s\0') {
@@ -140,6 +161,9 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
         break;
       case 'Namespace':
       case 'ServiceAccount':
+        break;
+      case 'SelfSubjectAccessReview':
+        if (f.no === 2) obj.spec = accessReviewSpec(f.value as Buffer);
         break;
       default:
         throw new Error(`protobuf bodies of kind ${kind} are not supported; send JSON`);

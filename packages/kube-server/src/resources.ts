@@ -81,6 +81,7 @@ const BUILTINS: BuiltinSpec[] = [
   ['rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false, [], false, false],
   ['rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false, [], false, false],
   ['coordination.k8s.io', 'v1', 'Lease', 'leases', true, [], false, false],
+  ['authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, [], false, false],
   // Read-only, computed from pods (see KubeServer.podMetrics), so Backstage's pod metrics lookups succeed.
   ['metrics.k8s.io', 'v1beta1', 'PodMetrics', 'pods', true, [], false, false],
   ['apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, ['crd', 'crds'], true, true, ['api-extensions']],
