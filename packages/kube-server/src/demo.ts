@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { generateCa } from './certs';
 import type { KubeServer } from './KubeServer';
+import { runningPodStatus, templateHash } from './simulate';
 
 type Obj = Record<string, any>;
 
@@ -27,6 +28,9 @@ export async function demoSpiffeBundle(trustDomain = DEMO_TRUST_DOMAIN): Promise
 
 /** Seeds the demo objects; skips when the demo Gateway already exists (for example, loaded from a data file). */
 export async function seedDemo(server: KubeServer): Promise<void> {
+  if (!server.api.registry.byKind('gateway.networking.k8s.io/v1', 'Gateway')) {
+    throw new Error('the demo seed needs the Gateway API CRDs; load ../shared/upstream-crds (the default crdDirs)');
+  }
   if (server.list('gateway.networking.k8s.io/v1', 'Gateway', 'team1').some(g => g.metadata.name === 'ai-gateway')) return;
   const labels = { 'kube-server.kagenti.dev/demo': 'true' };
   for (const ns of ['team1', 'spire-system']) {
@@ -100,7 +104,8 @@ function seedAgent(server: KubeServer, agent: string, demoLabels: Record<string,
     metadata: { name: agent, namespace: ns, labels },
     spec: { selector, ports: [{ name: 'http', port: 8000, targetPort: 8000, protocol: 'TCP' }] },
   });
-  const hash = crypto.createHash('sha256').update(agent).digest('hex').slice(0, 10);
+  // The same hash the simulated Deployment controller uses, so it adopts these instead of replacing them.
+  const hash = templateHash(deployment.spec.template);
   const owner = (o: Obj) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid, controller: true, blockOwnerDeletion: true });
   const rs = server.put({
     apiVersion: 'apps/v1',
@@ -110,17 +115,12 @@ function seedAgent(server: KubeServer, agent: string, demoLabels: Record<string,
     status: { replicas: 1, readyReplicas: 1, availableReplicas: 1, fullyLabeledReplicas: 1, observedGeneration: 1 },
   });
   const started = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const podSpec = { serviceAccountName: agent, nodeName: 'kube-server-node', containers: [container] };
   server.put({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: `${agent}-${hash}-${hash.slice(0, 5)}`, namespace: ns, labels: { ...labels, 'pod-template-hash': hash }, ownerReferences: [owner(rs)] },
-    spec: { serviceAccountName: agent, nodeName: 'kube-server-node', containers: [container] },
-    status: {
-      phase: 'Running',
-      podIP: '10.244.0.10',
-      startTime: started,
-      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: started }],
-      containerStatuses: [{ name: 'agent', ready: true, started: true, restartCount: 0, image: container.image, imageID: '', state: { running: { startedAt: started } } }],
-    },
+    spec: podSpec,
+    status: runningPodStatus(podSpec, started),
   });
 }

@@ -181,3 +181,38 @@ describe('persistence', () => {
     }
   });
 });
+
+describe('simulated Deployment controller', () => {
+  let server: KubeServer;
+  beforeAll(async () => {
+    server = await startKubeServer({ crdDirs: [upstream], simulate: true, demo: true });
+  });
+  afterAll(() => server?.stop());
+
+  it('adopts the demo agents without replacing their pods', async () => {
+    await eventually(() => condition(server.get('apps/v1', 'Deployment', 'team1', 'weather-agent'), 'Available'), 'demo deployment status');
+    expect(server.list('v1', 'Pod', 'team1')).toHaveLength(2);
+    expect(server.list('apps/v1', 'ReplicaSet', 'team1')).toHaveLength(2);
+  });
+
+  it('runs pods for a new Deployment, scales them, and rolls a new ReplicaSet on template changes', async () => {
+    const tmpl = (image: string) => ({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } });
+    server.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: tmpl('web:1') } });
+    const pods = () => server.list('v1', 'Pod', 'default').filter(p => p.metadata.labels.app === 'web');
+    await eventually(() => pods().length === 2, 'two pods');
+    expect(pods()[0].status).toMatchObject({ phase: 'Running', containerStatuses: [{ name: 'web', ready: true }] });
+    const d = await eventually(() => {
+      const o = server.get('apps/v1', 'Deployment', 'default', 'web');
+      return o?.status?.readyReplicas === 2 ? o : undefined;
+    }, 'deployment ready');
+    expect(condition(d, 'Available')?.message).toContain(SIMULATION_NOTE);
+
+    server.put({ ...d, spec: { ...d.spec, replicas: 1 } });
+    await eventually(() => pods().length === 1, 'scaled to one pod');
+
+    const cur = server.get('apps/v1', 'Deployment', 'default', 'web')!;
+    server.put({ ...cur, spec: { ...cur.spec, template: tmpl('web:2') } });
+    await eventually(() => pods().length === 1 && pods()[0].spec.containers[0].image === 'web:2', 'rolled to web:2');
+    expect(server.list('apps/v1', 'ReplicaSet', 'default')).toHaveLength(1);
+  });
+});

@@ -3,6 +3,7 @@
  * the status a Gateway controller, Envoy AI Gateway and Envoy Gateway would write, and say in every
  * condition message that it is a simulation.
  */
+import crypto from 'node:crypto';
 import type { ApiCore } from './api';
 import { groupResource, ResourceType } from './resources';
 import { deepEqual } from './validation';
@@ -30,7 +31,35 @@ const WATCHED = new Set([
   groupResource(AIG, 'backendsecuritypolicies'),
   'secrets',
   'services',
+  'deployments.apps',
+  'replicasets.apps',
+  'pods',
 ]);
+
+/** The `pod-template-hash` of a Deployment's pod template (stable, not the real FNV hash). */
+export function templateHash(template: unknown): string {
+  return crypto.createHash('sha256').update(JSON.stringify(template ?? {})).digest('hex').slice(0, 10);
+}
+
+/** A Running pod status for the containers of `spec`, as a kubelet would report it. */
+export function runningPodStatus(spec: Obj, startedAt: string): Obj {
+  return {
+    phase: 'Running',
+    podIP: `10.244.0.${crypto.randomInt(2, 250)}`,
+    hostIP: '10.0.0.1',
+    startTime: startedAt,
+    conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(type => ({ type, status: 'True', lastTransitionTime: startedAt })),
+    containerStatuses: (spec.containers ?? []).map((c: Obj) => ({
+      name: c.name,
+      ready: true,
+      started: true,
+      restartCount: 0,
+      image: c.image,
+      imageID: '',
+      state: { running: { startedAt } },
+    })),
+  };
+}
 
 function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -111,7 +140,75 @@ function exists(api: ApiCore, group: string, plural: string, ns: string, name: s
   return !!t && !!name && !!api.tryGet(t, ns, name);
 }
 
+const owner = (o: Obj) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid, controller: true, blockOwnerDeletion: true });
+const ownedBy = (o: Obj, uid: string) => (o.metadata.ownerReferences ?? []).some((r: Obj) => r.uid === uid);
+
+function randomSuffix(): string {
+  const chars = 'bcdfghjklmnpqrstvwxz2456789';
+  return Array.from({ length: 5 }, () => chars[crypto.randomInt(chars.length)]).join('');
+}
+
+/** Deployment → ReplicaSet (per template hash) → Running pods, with the statuses the Backstage UI reads. */
+function reconcileDeployments(api: ApiCore, ns: string, log?: (l: string) => void) {
+  const dType = api.registry.get('apps', 'deployments')!;
+  const rsType = api.registry.get('apps', 'replicasets')!;
+  const podType = api.registry.get('', 'pods')!;
+  const ctx = { manager: MANAGER, keepStatus: true };
+  for (const d of api.list(dType, ns)) {
+    if (d.metadata.deletionTimestamp) continue;
+    const replicas: number = d.spec?.replicas ?? 1;
+    const hash = templateHash(d.spec?.template);
+    const owned = api.list(rsType, ns).filter(rs => ownedBy(rs, d.metadata.uid));
+    let rs = owned.find(r => r.metadata.labels?.['pod-template-hash'] === hash);
+    for (const old of owned) if (old !== rs) api.delete(rsType, ns, old.metadata.name, {}, ctx);
+    const labels = { ...(d.spec?.template?.metadata?.labels ?? {}), 'pod-template-hash': hash };
+    if (!rs) {
+      rs = api.create(rsType, 'v1', ns, {
+        metadata: { name: `${d.metadata.name}-${hash}`, labels, ownerReferences: [owner(d)] },
+        spec: {
+          replicas,
+          selector: { matchLabels: { ...(d.spec?.selector?.matchLabels ?? {}), 'pod-template-hash': hash } },
+          template: { ...d.spec?.template, metadata: { ...d.spec?.template?.metadata, labels } },
+        },
+      }, ctx);
+    } else if (rs.spec?.replicas !== replicas) {
+      rs = api.patch(rsType, 'v1', ns, rs.metadata.name, 'application/merge-patch+json', JSON.stringify({ spec: { replicas } }), ctx).object;
+    }
+    const pods = api.list(podType, ns).filter(p => ownedBy(p, rs!.metadata.uid));
+    for (const extra of pods.slice(replicas)) api.delete(podType, ns, extra.metadata.name, {}, ctx);
+    const startedAt = now();
+    for (let i = pods.length; i < replicas; i++) {
+      const spec = rs.spec?.template?.spec ?? {};
+      api.create(podType, 'v1', ns, {
+        metadata: { name: `${rs.metadata.name}-${randomSuffix()}`, labels, ownerReferences: [owner(rs)] },
+        spec: { nodeName: 'kube-server-node', ...spec },
+        status: runningPodStatus(spec, startedAt),
+      }, ctx);
+    }
+    const n = replicas;
+    const rsStatus = { replicas: n, fullyLabeledReplicas: n, readyReplicas: n, availableReplicas: n, observedGeneration: rs.metadata.generation };
+    writeStatus(api, rsType, rs, rsStatus, log);
+    const message = `ReplicaSet "${rs.metadata.name}" has successfully progressed. ${SIMULATION_NOTE}`;
+    const conditions = mergeConditions(d.status?.conditions, [
+      { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: `Deployment has minimum availability. ${SIMULATION_NOTE}` },
+      { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message },
+    ]).map(c => ({ ...c, lastUpdateTime: c.lastTransitionTime }));
+    writeStatus(
+      api,
+      dType,
+      d,
+      { observedGeneration: d.metadata.generation, replicas: n, updatedReplicas: n, readyReplicas: n, availableReplicas: n, conditions },
+      log,
+    );
+  }
+}
+
 function reconcileNamespace(api: ApiCore, ns: string, log?: (l: string) => void) {
+  try {
+    reconcileDeployments(api, ns, log);
+  } catch (e) {
+    log?.(`simulation: deployments in ${ns}: ${(e as Error).message}`);
+  }
   const gwType = typeOf(api, GW, 'gateways');
   const routesFor = (gwName: string) => {
     let n = 0;
