@@ -18,6 +18,8 @@ export interface Config {
     schedule?: HumanDuration | string;
     /** Longest a pass may run before the scheduler gives up on it (default 3 minutes). */
     timeout?: HumanDuration | string;
+    /** Wait before the first pass after startup (default: none). */
+    initialDelay?: HumanDuration | string;
     /** How often the catalog is checked for policy changes between passes (default 5 seconds). */
     catalogPollInterval?: HumanDuration | string;
     /** Watch rendered objects, Gateways and trust bundle ConfigMaps (default true). */

@@ -82,6 +82,7 @@ export const aiGatewayPlugin = createBackendPlugin({
             permissions,
             catalog,
             reconciler,
+            triggerPass: () => scheduler.triggerTask(RECONCILE_TASK_ID),
             localClusters: new Set(
               settings.clusters.filter(c => c.local).map(c => c.name),
             ),
@@ -95,6 +96,7 @@ export const aiGatewayPlugin = createBackendPlugin({
           scope: 'global',
           frequency: settings.schedule,
           timeout: settings.timeout,
+          ...(settings.initialDelay ? { initialDelay: settings.initialDelay } : {}),
           fn: async () => {
             await reconciler.runPass();
           },

@@ -36,6 +36,8 @@ export interface RouterOptions {
   permissions: PermissionsService;
   catalog: CatalogService;
   reconciler: Reconciler;
+  /** Asks the scheduler for a full pass (global task: one replica runs it). */
+  triggerPass: () => Promise<void>;
   localClusters: Set<string>;
 }
 
@@ -113,6 +115,23 @@ export async function createRouter(
           }
         : null,
     });
+  });
+
+  router.post('/reconcile', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    // Every policy at once: only an unconditional ALLOW will do.
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: aiGatewayPolicyApplyPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `not allowed to reconcile every policy (${aiGatewayPolicyApplyPermission.name})`,
+      );
+    }
+    // Not awaited: a pass may take minutes at fleet scale; /health reports it when done.
+    options.triggerPass().catch(() => undefined);
+    res.status(202).json({ requested: true });
   });
 
   router.get('/agents/:namespace/:name/access', async (req, res) => {

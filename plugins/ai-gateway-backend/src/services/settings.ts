@@ -11,6 +11,8 @@ export interface AiGatewaySettings {
   instance: string;
   schedule: HumanDuration;
   timeout: HumanDuration;
+  /** Wait before the first scheduled pass after startup (none by default). */
+  initialDelay?: HumanDuration;
   defaultCluster?: string;
   clusters: ClusterSpec[];
   /** Requests in flight per cluster. */
@@ -43,6 +45,9 @@ export function readSettings(config: Config): AiGatewaySettings {
     instance: config.getOptionalString('aiGateway.instance') ?? 'backstage',
     schedule: duration('aiGateway.schedule', { seconds: 30 }),
     timeout: duration('aiGateway.timeout', { minutes: 3 }),
+    initialDelay: config.has('aiGateway.initialDelay')
+      ? readDurationFromConfig(config, { key: 'aiGateway.initialDelay' })
+      : undefined,
     defaultCluster:
       config.getOptionalString('aiGateway.defaultCluster') ?? clusters[0]?.name,
     clusters,
