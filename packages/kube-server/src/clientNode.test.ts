@@ -155,6 +155,67 @@ describe('@kubernetes/client-node against kube-server', () => {
     expect(expired).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
   });
 
+  it('feeds an informer (list, then watch from its resourceVersion) with a label selector', async () => {
+    const informer = k8s.makeInformer(
+      kc,
+      '/api/v1/namespaces/demo/configmaps',
+      () => core.listNamespacedConfigMap({ namespace: 'demo', labelSelector: 'informed=yes' }),
+      'informed=yes',
+    );
+    const seen: string[] = [];
+    informer.on('add', o => seen.push(`add ${o.metadata?.name}`));
+    informer.on('update', o => seen.push(`update ${o.metadata?.name}`));
+    informer.on('delete', o => seen.push(`delete ${o.metadata?.name}`));
+    await core.createNamespacedConfigMap({ namespace: 'demo', body: { metadata: { name: 'inf-1', labels: { informed: 'yes' } } } });
+    await informer.start();
+    await core.createNamespacedConfigMap({ namespace: 'demo', body: { metadata: { name: 'inf-2', labels: { informed: 'yes' } } } });
+    await core.createNamespacedConfigMap({ namespace: 'demo', body: { metadata: { name: 'other' } } });
+    await core.patchNamespacedConfigMap({ name: 'inf-2', namespace: 'demo', body: { data: { x: '1' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.deleteNamespacedConfigMap({ name: 'inf-1', namespace: 'demo' });
+    const until = Date.now() + 3000;
+    while (seen.length < 4 && Date.now() < until) await new Promise(r => setTimeout(r, 20));
+    await informer.stop();
+    expect(seen).toEqual(['add inf-1', 'add inf-2', 'update inf-2', 'delete inf-1']);
+    expect(informer.list('demo').map(o => o.metadata?.name)).toEqual(['inf-2']);
+  });
+
+  it('server-side applies and reads custom resources through KubernetesObjectApi', async () => {
+    await objects.patch(
+      {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'gadgets.example.com' },
+        spec: {
+          group: 'example.com',
+          scope: 'Namespaced',
+          names: { kind: 'Gadget', plural: 'gadgets' },
+          versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { n: { type: 'integer' } } }, status: { type: 'object', properties: { ok: { type: 'boolean' } } } } } } }],
+        },
+      } as k8s.KubernetesObject,
+      undefined,
+      undefined,
+      'test',
+      false,
+      SSA,
+    );
+    const gadget = { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'demo' }, spec: { n: 1 } };
+    const applied = (await objects.patch(gadget, undefined, undefined, 'test', false, SSA)) as Obj;
+    expect(applied.metadata.generation).toBe(1);
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    await custom.patchNamespacedCustomObjectStatus(
+      { group: 'example.com', version: 'v1', namespace: 'demo', plural: 'gadgets', name: 'g', body: { status: { ok: true } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    const read = (await custom.getNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: 'demo', plural: 'gadgets', name: 'g' })) as Obj;
+    expect(read.status).toEqual({ ok: true });
+    expect(read.metadata.generation).toBe(1);
+    const bad = await failure(objects.patch({ ...gadget, spec: { n: 'many' } } as k8s.KubernetesObject, undefined, undefined, 'test', false, SSA));
+    expect(bad.code).toBe(422);
+    expect(bad.body.details.causes[0]).toMatchObject({ field: 'spec.n', reason: 'FieldValueInvalid' });
+    const list = await objects.list('example.com/v1', 'Gadget', 'demo');
+    expect(list.items.map(i => i.metadata?.name)).toEqual(['g']);
+  });
+
   it('injects 5xx, 429 with Retry-After, resets, partitions and conflict storms', async () => {
     server.faults.add({ kind: 'error', verb: 'get', resource: 'configmaps', status: 503, count: 1 });
     const e503 = await failure(core.readNamespacedConfigMap({ name: 'c1', namespace: 'demo' }));
