@@ -11,7 +11,11 @@ import { signInAsGuest, waitForBackend } from './helpers';
 // A fresh DNS-label name per run, so reruns never collide with an earlier agent.
 const agentName = `e2e-agent-${Date.now().toString(36)}`;
 // Where aigateway:publish:local writes on the local default (scaffolder.aiGateway.localPublishDirectory).
-const publishedDir = path.resolve(__dirname, '../../../.dev/scaffolded', agentName);
+const publishedDir = path.resolve(
+  __dirname,
+  '../../../.dev/scaffolded',
+  agentName,
+);
 
 test.beforeAll(async ({ request }) => {
   await waitForBackend(request);
@@ -22,28 +26,46 @@ test.afterAll(async () => {
   await rm(publishedDir, { recursive: true, force: true });
 });
 
-test('a developer creates an AI agent from the template and sees its AI access', async ({ page }) => {
+test('a developer creates an AI agent from the template and sees its AI access', async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   await signInAsGuest(page);
 
-  await page.goto('/create');
-  await expect(page.getByText('New AI agent').first()).toBeVisible();
-  await page.goto('/create/templates/default/new-ai-agent');
+  // Client-side navigation only: a full page load would ask for the guest sign-in again.
+  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
+  await nav.getByRole('link', { name: 'Create', exact: true }).click();
+  await page
+    .locator('.MuiCard-root')
+    .filter({ hasText: 'New AI agent' })
+    .getByRole('button', { name: 'Choose' })
+    .click();
+  await expect(page).toHaveURL(/\/create\/templates\/default\/new-ai-agent/);
 
   // Agent
   await page.getByRole('textbox', { name: /^Name/ }).fill(agentName);
-  await page.getByRole('textbox', { name: /^Description/ }).fill('Created by the end-to-end test');
+  await page
+    .getByRole('textbox', { name: /^Description/ })
+    .fill('Created by the end-to-end test');
   const owner = page.getByRole('combobox', { name: /^Owner/ });
   await owner.click();
   await owner.fill('guests');
-  await page.getByRole('option', { name: /guests/ }).first().click();
+  await page
+    .getByRole('option', { name: /guests/ })
+    .first()
+    .click();
   await page.getByRole('button', { name: /^Next/ }).click();
 
   // Models: team1 and gpt-4o are the defaults; the gateway comes from the catalog.
-  await expect(page.getByRole('textbox', { name: /^Namespace/ })).toHaveValue('team1');
+  await expect(page.getByRole('textbox', { name: /^Namespace/ })).toHaveValue(
+    'team1',
+  );
   const gateway = page.getByRole('combobox', { name: /^AI Gateway/ });
   await gateway.click();
-  await page.getByRole('option', { name: /ai-gateway|AI Gateway \(team1\)/ }).first().click();
+  await page
+    .getByRole('option', { name: /ai-gateway|AI Gateway \(team1\)/ })
+    .first()
+    .click();
   await page.getByRole('button', { name: /^Next/ }).click();
 
   // Publish: the local default needs no git host.
@@ -52,26 +74,52 @@ test('a developer creates an AI agent from the template and sees its AI access',
 
   // The run's output: the identity and the endpoint, before any catalog page is opened.
   const spiffeId = `spiffe://localtest.me/ns/team1/sa/${agentName}`;
-  await expect(page.getByText(spiffeId).first()).toBeVisible({ timeout: 120_000 });
-  await expect(page.getByText('https://ai-gateway.team1.svc:8443/v1').first()).toBeVisible();
+  const openAgent = page.getByRole('link', {
+    name: /Open the agent in the catalog/,
+  });
+  await expect(openAgent).toBeVisible({ timeout: 120_000 });
+  const outputText = page.getByRole('button', {
+    name: /How the agent reaches its models/,
+  });
+  if (await outputText.isVisible()) await outputText.click();
+  await expect(page.getByText(spiffeId).first()).toBeVisible();
+  await expect(
+    page.getByText('https://ai-gateway.team1.svc:8443/v1').first(),
+  ).toBeVisible();
 
-  // The agent reaches the catalog from the local folder (no git host) …
-  await page.getByRole('link', { name: /Open the agent in the catalog/ }).click();
-  await expect(page).toHaveURL(new RegExp(`/catalog/default/component/${agentName}`));
+  // The agent reaches the catalog from the local folder (no git host) within seconds; until
+  // it has, the entity page says it is not found, so go back to the task and try again.
+  const aiAccessTab = page.getByRole('tab', { name: 'AI Access' });
   await expect
     .poll(
       async () => {
-        if (await page.getByRole('tab', { name: 'AI Access' }).isVisible()) return true;
-        await page.reload();
+        await openAgent.click();
+        await expect(page).toHaveURL(
+          new RegExp(`/catalog/default/component/${agentName}`),
+        );
+        if (
+          await aiAccessTab
+            .waitFor({ timeout: 5_000 })
+            .then(() => true)
+            .catch(() => false)
+        ) {
+          return true;
+        }
+        await page.goBack();
         return false;
       },
-      { timeout: 120_000, intervals: [3_000] },
+      { timeout: 120_000, intervals: [2_000] },
     )
     .toBe(true);
 
   // … and its AI Access tab fills in: SPIFFE ID, admitted by the gateway, with its models.
-  await page.getByRole('tab', { name: 'AI Access' }).click();
+  await aiAccessTab.click();
   const identity = page.getByRole('group', { name: 'SPIFFE identity' });
   await expect(identity.getByText(spiffeId)).toBeVisible();
-  await expect(page.getByRole('region', { name: 'Model access' }).getByText('gpt-4o').first()).toBeVisible();
+  await expect(
+    page
+      .getByRole('region', { name: 'Model access' })
+      .getByText('gpt-4o')
+      .first(),
+  ).toBeVisible();
 });

@@ -23,10 +23,23 @@ export const scaffolderModuleAiGateway = createBackendModule({
         permissions: coreServices.permissions,
         discovery: coreServices.discovery,
       },
-      async init({ scaffolderActions, config, catalog, auth, permissions, discovery }) {
+      async init({
+        scaffolderActions,
+        config,
+        catalog,
+        auth,
+        permissions,
+        discovery,
+      }) {
         scaffolderActions.addActions(
           createPolicyValidateAction(),
-          createPolicyApplyAction({ config, catalog, permissions, auth, discovery }),
+          createPolicyApplyAction({
+            config,
+            catalog,
+            permissions,
+            auth,
+            discovery,
+          }),
           createAgentAccessAction({ config, catalog }),
           createPublishLocalAction({ config, catalog, auth }),
         );

@@ -19,7 +19,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { parse, parseAllDocuments } from 'yaml';
-import { accessPolicy, demoEntities, gatewayEntity, routingPolicy } from './__fixtures__/entities';
+import {
+  accessPolicy,
+  demoEntities,
+  gatewayEntity,
+  routingPolicy,
+} from './__fixtures__/entities';
 import scaffolderModuleAiGateway from './index';
 
 const TEMPLATES = path.resolve(__dirname, '../../../templates');
@@ -40,7 +45,9 @@ function templateFiles(name: string) {
     }
   };
   walk(root);
-  const template = parse(readFileSync(path.join(root, 'template.yaml'), 'utf8'));
+  const template = parse(
+    readFileSync(path.join(root, 'template.yaml'), 'utf8'),
+  );
   return { template, directoryContents: out };
 }
 
@@ -81,11 +88,20 @@ describe('templates through the scaffolder dry-run API', () => {
         }).factory,
         mockServices.rootConfig.factory({
           data: {
-            scaffolder: { aiGateway: { localPublishDirectory: published.path } },
+            scaffolder: {
+              aiGateway: { localPublishDirectory: published.path },
+            },
             aiGateway: {
               defaultCluster: 'local',
               instance: 'test',
-              clusters: [{ name: 'local', url: kube.url, serviceAccountToken: kube.token, local: true }],
+              clusters: [
+                {
+                  name: 'local',
+                  url: kube.url,
+                  serviceAccountToken: kube.token,
+                  local: true,
+                },
+              ],
             },
           },
         }),
@@ -98,7 +114,10 @@ describe('templates through the scaffolder dry-run API', () => {
     await kube?.stop();
   });
 
-  async function dryRun(name: string, values: Record<string, unknown>): Promise<DryRunResult> {
+  async function dryRun(
+    name: string,
+    values: Record<string, unknown>,
+  ): Promise<DryRunResult> {
     const { template, directoryContents } = templateFiles(name);
     const res = await request(backend.server)
       .post('/api/scaffolder/v2/dry-run')
@@ -108,8 +127,16 @@ describe('templates through the scaffolder dry-run API', () => {
     for (const f of res.body.directoryContents ?? []) {
       files[f.path] = Buffer.from(f.base64Content, 'base64').toString('utf8');
     }
-    const log = (res.body.log ?? []).map((l: any) => l.body?.message).join('\n');
-    return { status: res.status, body: res.body, files, output: res.body.output, log };
+    const log = (res.body.log ?? [])
+      .map((l: any) => l.body?.message)
+      .join('\n');
+    return {
+      status: res.status,
+      body: res.body,
+      files,
+      output: res.body.output,
+      log,
+    };
   }
 
   const docs = (text: string) => parseAllDocuments(text).map(d => d.toJS());
@@ -147,7 +174,8 @@ describe('templates through the scaffolder dry-run API', () => {
           description: 'Books meeting rooms',
           annotations: {
             'backstage.io/kubernetes-namespace': 'team1',
-            'backstage.io/kubernetes-label-selector': 'app.kubernetes.io/name=my-agent',
+            'backstage.io/kubernetes-label-selector':
+              'app.kubernetes.io/name=my-agent',
             'kagenti.io/service-account': 'my-agent',
           },
           tags: ['agent', 'a2a'],
@@ -161,7 +189,10 @@ describe('templates through the scaffolder dry-run API', () => {
       });
 
       const [sa] = docs(r.files['k8s/serviceaccount.yaml']);
-      expect(sa).toMatchObject({ kind: 'ServiceAccount', metadata: { name: 'my-agent', namespace: 'team1' } });
+      expect(sa).toMatchObject({
+        kind: 'ServiceAccount',
+        metadata: { name: 'my-agent', namespace: 'team1' },
+      });
 
       const [deployment] = docs(r.files['k8s/deployment.yaml']);
       const labels = {
@@ -191,22 +222,45 @@ describe('templates through the scaffolder dry-run API', () => {
         '/etc/spiffe-helper',
       ]);
       const [helperConfig] = docs(r.files['k8s/spiffe-helper.yaml']);
-      expect(helperConfig.data['helper.conf']).toContain('svid_file_name = "svid.pem"');
-      expect(helperConfig.data['helper.conf']).toContain('svid_key_file_name = "svid_key.pem"');
-      expect(helperConfig.data['helper.conf']).toContain('svid_bundle_file_name = "bundle.pem"');
+      expect(helperConfig.data['helper.conf']).toContain(
+        'svid_file_name = "svid.pem"',
+      );
+      expect(helperConfig.data['helper.conf']).toContain(
+        'svid_key_file_name = "svid_key.pem"',
+      );
+      expect(helperConfig.data['helper.conf']).toContain(
+        'svid_bundle_file_name = "bundle.pem"',
+      );
 
-      expect(r.files['README.md']).toContain('spiffe://localtest.me/ns/team1/sa/my-agent');
-      expect(r.files['README.md']).toContain('curl https://ai-gateway.team1.svc:8443/v1/chat/completions');
+      expect(r.files['README.md']).toContain(
+        'spiffe://localtest.me/ns/team1/sa/my-agent',
+      );
+      expect(r.files['README.md']).toContain(
+        'curl https://ai-gateway.team1.svc:8443/v1/chat/completions',
+      );
       expect(r.files['README.md']).not.toContain('${{');
 
       const text = r.output.text.map((t: any) => t.content).join('\n');
-      expect(text).toContain('**SPIFFE ID:** `spiffe://localtest.me/ns/team1/sa/my-agent`');
-      expect(text).toContain('**Gateway endpoint:** `https://ai-gateway.team1.svc:8443/v1`');
+      expect(text).toContain(
+        '**SPIFFE ID:** `spiffe://localtest.me/ns/team1/sa/my-agent`',
+      );
+      expect(text).toContain(
+        '**Gateway endpoint:** `https://ai-gateway.team1.svc:8443/v1`',
+      );
       expect(text).toContain('**Models:** gpt-4o, qwen2.5:3b');
-      expect(text).toContain(`**Published to:** ${path.join(published.path, 'my-agent')}`);
+      expect(text).toContain(
+        `**Published to:** ${path.join(published.path, 'my-agent')}`,
+      );
       expect(r.output.links).toEqual([
-        { title: 'Open the agent in the catalog', icon: 'catalog', entityRef: 'component:default/my-agent' },
-        { title: 'AI Access of the agent', url: '/catalog/default/component/my-agent/ai-access' },
+        {
+          title: 'Open the agent in the catalog',
+          icon: 'catalog',
+          entityRef: 'component:default/my-agent',
+        },
+        {
+          title: 'AI Access of the agent',
+          url: '/catalog/default/component/my-agent/ai-access',
+        },
       ]);
       // A dry run publishes nothing.
       expect(readdirSync(published.path)).toEqual([]);
@@ -237,14 +291,23 @@ describe('templates through the scaffolder dry-run API', () => {
             targetRef: { name: 'bare-gateway' },
             mtls: {
               trustDomain: 'example.org',
-              trustBundleConfigMap: { name: 'spire-bundle', namespace: 'spire-system', key: 'bundle.crt' },
-              allowedSubjects: [{ spiffeId: 'spiffe://example.org/ns/team3/sa/my-agent' }],
+              trustBundleConfigMap: {
+                name: 'spire-bundle',
+                namespace: 'spire-system',
+                key: 'bundle.crt',
+              },
+              allowedSubjects: [
+                { spiffeId: 'spiffe://example.org/ns/team3/sa/my-agent' },
+              ],
             },
           },
         },
       });
       const [, location] = docs(r.files['catalog-info.yaml']);
-      expect(location).toMatchObject({ kind: 'Location', spec: { targets: ['./ai-access-policy.yaml'] } });
+      expect(location).toMatchObject({
+        kind: 'Location',
+        spec: { targets: ['./ai-access-policy.yaml'] },
+      });
       expect(r.log).toContain('valid: AIAccessPolicy bare-gateway-access');
     });
 
@@ -261,16 +324,43 @@ describe('templates through the scaffolder dry-run API', () => {
       owner: 'group:default/guests',
       gateway: 'resource:default/ai-gateway',
       providers: [
-        { name: 'openai', schema: 'OpenAI', endpoint: 'https://api.openai.com', credentialType: 'APIKey', secretName: 'openai-secret' },
-        { name: 'bedrock', schema: 'AWSBedrock', endpoint: 'https://bedrock-runtime.us-east-1.amazonaws.com', credentialType: 'AWSCredentials', region: 'us-east-1' },
-        { name: 'ollama', schema: 'OpenAI', endpoint: 'http://ollama.team1.svc:11434', credentialType: 'None' },
+        {
+          name: 'openai',
+          schema: 'OpenAI',
+          endpoint: 'https://api.openai.com',
+          credentialType: 'APIKey',
+          secretName: 'openai-secret',
+        },
+        {
+          name: 'bedrock',
+          schema: 'AWSBedrock',
+          endpoint: 'https://bedrock-runtime.us-east-1.amazonaws.com',
+          credentialType: 'AWSCredentials',
+          region: 'us-east-1',
+        },
+        {
+          name: 'ollama',
+          schema: 'OpenAI',
+          endpoint: 'http://ollama.team1.svc:11434',
+          credentialType: 'None',
+        },
       ],
       models: [
         {
           name: 'gpt-4o-mini',
           backends: [
-            { provider: 'openai', model: 'gpt-4o-mini', priority: 0, weight: 1 },
-            { provider: 'bedrock', model: 'anthropic.claude-3-haiku', priority: 1, weight: 1 },
+            {
+              provider: 'openai',
+              model: 'gpt-4o-mini',
+              priority: 0,
+              weight: 1,
+            },
+            {
+              provider: 'bedrock',
+              model: 'anthropic.claude-3-haiku',
+              priority: 1,
+              weight: 1,
+            },
           ],
           retryOn: ['429', '503', 'connect-failure'],
           maxRetries: 2,
@@ -278,7 +368,10 @@ describe('templates through the scaffolder dry-run API', () => {
           tokenCountMode: 'OutputToken',
           requestsPerMinute: 20,
         },
-        { name: 'llama3', backends: [{ provider: 'ollama', model: 'llama3:8b' }] },
+        {
+          name: 'llama3',
+          backends: [{ provider: 'ollama', model: 'llama3:8b' }],
+        },
       ],
       preview: true,
       publishTo: 'local',
@@ -301,19 +394,36 @@ describe('templates through the scaffolder dry-run API', () => {
         name: 'gpt-4o-mini',
         backends: [
           { provider: 'openai', model: 'gpt-4o-mini', priority: 0, weight: 1 },
-          { provider: 'bedrock', model: 'anthropic.claude-3-haiku', priority: 1, weight: 1 },
+          {
+            provider: 'bedrock',
+            model: 'anthropic.claude-3-haiku',
+            priority: 1,
+            weight: 1,
+          },
         ],
-        rateLimit: { tokensPerDay: 200000, tokenCountMode: 'OutputToken', requestsPerMinute: 20 },
+        rateLimit: {
+          tokensPerDay: 200000,
+          tokenCountMode: 'OutputToken',
+          requestsPerMinute: 20,
+        },
         failover: { retryOn: [429, 503, 'connect-failure'], maxRetries: 2 },
       });
-      expect(entity.metadata.annotations).toEqual({ 'backstage.io/kubernetes-namespace': 'team1' });
+      expect(entity.metadata.annotations).toEqual({
+        'backstage.io/kubernetes-namespace': 'team1',
+      });
       expect(r.files['catalog-info.yaml']).not.toMatch(/apiKey|sk-/);
 
       const text = r.output.text.map((t: any) => t.content).join('\n');
-      expect(text).toContain('AIRoutingPolicy team1-extra (namespace team1) on Gateway ai-gateway: 3 provider(s)');
-      expect(text).toContain('**airoutingpolicy:default/team1-extra** in cluster local (the local development server): create');
+      expect(text).toContain(
+        'AIRoutingPolicy team1-extra (namespace team1) on Gateway ai-gateway: 3 provider(s)',
+      );
+      expect(text).toContain(
+        '**airoutingpolicy:default/team1-extra** in cluster local (the local development server): create',
+      );
       expect(text).toContain('- create AIGatewayRoute team1-extra');
-      expect(kube.list('aigateway.kagenti.dev/v1alpha1', 'AIRoutingPolicy', 'team1')).toEqual([]);
+      expect(
+        kube.list('aigateway.kagenti.dev/v1alpha1', 'AIRoutingPolicy', 'team1'),
+      ).toEqual([]);
     });
 
     it('fails before publishing when the policy is invalid, naming the field', async () => {
@@ -340,7 +450,10 @@ describe('templates through the scaffolder dry-run API', () => {
         bundleConfigMapKey: 'bundle.spiffe',
         allowedSubjects: [
           { match: 'spiffeIdPrefix', value: 'spiffe://localtest.me/ns/team1/' },
-          { match: 'spiffeId', value: 'spiffe://localtest.me/ns/team2/sa/weather-agent' },
+          {
+            match: 'spiffeId',
+            value: 'spiffe://localtest.me/ns/team2/sa/weather-agent',
+          },
         ],
         preview: true,
         publishTo: 'local',

@@ -46,7 +46,10 @@ spec:
 export const routingPolicy = parse(routingPolicyYaml) as Entity;
 export const accessPolicy = parse(accessPolicyYaml) as Entity;
 
-export function gatewayEntity(name = 'ai-gateway', namespace = 'team1'): Entity {
+export function gatewayEntity(
+  name = 'ai-gateway',
+  namespace = 'team1',
+): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Resource',
@@ -76,7 +79,11 @@ export function agentEntity(
         ...annotations,
       },
     },
-    spec: { type: 'agent', lifecycle: 'experimental', owner: 'group:default/guests' },
+    spec: {
+      type: 'agent',
+      lifecycle: 'experimental',
+      owner: 'group:default/guests',
+    },
   };
 }
 
@@ -85,8 +92,14 @@ export function demoEntities(): Entity[] {
   return [
     gatewayEntity(),
     gatewayEntity('bare-gateway', 'team3'),
-    { ...routingPolicy, metadata: { ...routingPolicy.metadata, namespace: 'default' } },
-    { ...accessPolicy, metadata: { ...accessPolicy.metadata, namespace: 'default' } },
+    {
+      ...routingPolicy,
+      metadata: { ...routingPolicy.metadata, namespace: 'default' },
+    },
+    {
+      ...accessPolicy,
+      metadata: { ...accessPolicy.metadata, namespace: 'default' },
+    },
     agentEntity('weather-agent', 'team1'),
   ];
 }

@@ -5,10 +5,18 @@ import { agentEntity, demoEntities } from '../__fixtures__/entities';
 import { createAgentAccessAction } from './agentAccess';
 
 describe('aigateway:agent:access', () => {
-  const config = mockServices.rootConfig({ data: { aiGateway: { defaultCluster: 'local' } } });
+  const config = mockServices.rootConfig({
+    data: { aiGateway: { defaultCluster: 'local' } },
+  });
 
-  async function run(input: Record<string, unknown>, entities = demoEntities()) {
-    const action = createAgentAccessAction({ config, catalog: catalogServiceMock({ entities }) });
+  async function run(
+    input: Record<string, unknown>,
+    entities = demoEntities(),
+  ) {
+    const action = createAgentAccessAction({
+      config,
+      catalog: catalogServiceMock({ entities }),
+    });
     const ctx = createMockActionContext({ input });
     await action.handler(ctx as any);
     return Object.fromEntries((ctx.output as jest.Mock).mock.calls);
@@ -34,12 +42,16 @@ describe('aigateway:agent:access', () => {
       missingModels: ['claude-3-opus'],
     });
     expect(out.clusterAnnotation).toBeUndefined();
-    expect(out.summary).toContain('Not exposed by the gateway yet: claude-3-opus');
+    expect(out.summary).toContain(
+      'Not exposed by the gateway yet: claude-3-opus',
+    );
   });
 
   it('reads an existing agent from the catalog and lists every gateway with policies', async () => {
     const out = await run({ entityRef: 'component:default/weather-agent' });
-    expect(out.spiffeId).toBe('spiffe://localtest.me/ns/team1/sa/weather-agent');
+    expect(out.spiffeId).toBe(
+      'spiffe://localtest.me/ns/team1/sa/weather-agent',
+    );
     expect(out.models).toEqual(['gpt-4o', 'qwen2.5:3b']);
     expect(out.gateways).toEqual([
       expect.objectContaining({
@@ -121,7 +133,11 @@ describe('aigateway:agent:access', () => {
       'agent component:default/nope not found in the catalog',
     );
     await expect(
-      run({ namespace: 'a', serviceAccount: 'b', gateway: 'component:default/weather-agent' }),
+      run({
+        namespace: 'a',
+        serviceAccount: 'b',
+        gateway: 'component:default/weather-agent',
+      }),
     ).rejects.toThrow('is not a Resource of type ai-gateway');
     await expect(run({ namespace: 'a' })).rejects.toThrow(
       'give entityRef, or namespace and serviceAccount',

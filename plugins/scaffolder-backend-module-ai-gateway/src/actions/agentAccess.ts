@@ -45,7 +45,9 @@ function gatewayOf(entity: Entity, defaultCluster: string): GatewayInfo {
   const namespace = annotations[ANNOTATIONS.namespace];
   if (!namespace) {
     throw new InputError(
-      `gateway ${stringifyEntityRef(entity)} has no ${ANNOTATIONS.namespace} annotation`,
+      `gateway ${stringifyEntityRef(entity)} has no ${
+        ANNOTATIONS.namespace
+      } annotation`,
     );
   }
   return {
@@ -85,7 +87,10 @@ export function createAgentAccessAction(options: {
             .optional(),
         namespace: z =>
           z
-            .string({ description: 'For an agent not in the catalog yet: its namespace.' })
+            .string({
+              description:
+                'For an agent not in the catalog yet: its namespace.',
+            })
             .optional(),
         serviceAccount: z =>
           z
@@ -124,27 +129,47 @@ export function createAgentAccessAction(options: {
         trustDomain: z => z.string().optional().describe('Its trust domain.'),
         namespace: z => z.string(),
         serviceAccount: z => z.string(),
-        cluster: z => z.string().describe('The cluster the agent and its gateway are in.'),
+        cluster: z =>
+          z.string().describe('The cluster the agent and its gateway are in.'),
         clusterAnnotation: z =>
           z
             .string()
             .optional()
-            .describe(`The ${ANNOTATIONS.cluster} value for the agent's entity; absent for the default cluster.`),
-        gatewayName: z => z.string().optional().describe('The chosen gateway (admitted first).'),
+            .describe(
+              `The ${ANNOTATIONS.cluster} value for the agent's entity; absent for the default cluster.`,
+            ),
+        gatewayName: z =>
+          z
+            .string()
+            .optional()
+            .describe('The chosen gateway (admitted first).'),
         gatewayNamespace: z => z.string().optional(),
         endpoint: z =>
-          z.string().optional().describe('e.g. https://ai-gateway.team1.svc:8443'),
+          z
+            .string()
+            .optional()
+            .describe('e.g. https://ai-gateway.team1.svc:8443'),
         baseUrl: z =>
           z
             .string()
             .optional()
-            .describe('OpenAI-compatible base URL, e.g. https://ai-gateway.team1.svc:8443/v1'),
-        admitted: z => z.boolean().describe('Whether the chosen gateway admits the agent.'),
-        reason: z => z.string().optional().describe('Why not, when not admitted.'),
+            .describe(
+              'OpenAI-compatible base URL, e.g. https://ai-gateway.team1.svc:8443/v1',
+            ),
+        admitted: z =>
+          z.boolean().describe('Whether the chosen gateway admits the agent.'),
+        reason: z =>
+          z.string().optional().describe('Why not, when not admitted.'),
         models: z =>
-          z.array(z.string()).describe('Models the agent can use (of those wanted, when given).'),
+          z
+            .array(z.string())
+            .describe(
+              'Models the agent can use (of those wanted, when given).',
+            ),
         missingModels: z =>
-          z.array(z.string()).describe('Wanted models the gateway does not expose.'),
+          z
+            .array(z.string())
+            .describe('Wanted models the gateway does not expose.'),
         gateways: z =>
           z
             .array(
@@ -163,7 +188,8 @@ export function createAgentAccessAction(options: {
               }),
             )
             .describe('Every gateway looked at.'),
-        summary: z => z.string().describe('A sentence for the template output text.'),
+        summary: z =>
+          z.string().describe('A sentence for the template output text.'),
       },
     },
     async handler(ctx) {
@@ -174,11 +200,19 @@ export function createAgentAccessAction(options: {
       let spiffeIdOverride: string | undefined;
       let agentCluster: string | undefined;
       if (input.entityRef) {
-        const agent = await catalog.getEntityByRef(input.entityRef, { credentials });
-        if (!agent) throw new NotFoundError(`agent ${input.entityRef} not found in the catalog`);
+        const agent = await catalog.getEntityByRef(input.entityRef, {
+          credentials,
+        });
+        if (!agent)
+          throw new NotFoundError(
+            `agent ${input.entityRef} not found in the catalog`,
+          );
         const a = agent.metadata.annotations ?? {};
         namespace = namespace ?? a[ANNOTATIONS.namespace];
-        serviceAccount = serviceAccount ?? a[ANNOTATIONS.serviceAccount] ?? agent.metadata.name;
+        serviceAccount =
+          serviceAccount ??
+          a[ANNOTATIONS.serviceAccount] ??
+          agent.metadata.name;
         spiffeIdOverride = a[ANNOTATIONS.spiffeId];
         agentCluster = a[ANNOTATIONS.cluster];
         if (!namespace) {
@@ -193,9 +227,17 @@ export function createAgentAccessAction(options: {
 
       let gateways: GatewayInfo[] = [];
       if (input.gateway) {
-        const entity = await catalog.getEntityByRef(input.gateway, { credentials });
-        if (!entity) throw new NotFoundError(`gateway ${input.gateway} not found in the catalog`);
-        if (entity.kind !== 'Resource' || (entity.spec as { type?: string })?.type !== GATEWAY_RESOURCE_TYPE) {
+        const entity = await catalog.getEntityByRef(input.gateway, {
+          credentials,
+        });
+        if (!entity)
+          throw new NotFoundError(
+            `gateway ${input.gateway} not found in the catalog`,
+          );
+        if (
+          entity.kind !== 'Resource' ||
+          (entity.spec as { type?: string })?.type !== GATEWAY_RESOURCE_TYPE
+        ) {
           throw new InputError(
             `${input.gateway} is not a Resource of type ${GATEWAY_RESOURCE_TYPE}`,
           );
@@ -205,7 +247,9 @@ export function createAgentAccessAction(options: {
       const cluster = agentCluster ?? gateways[0]?.cluster ?? defaultCluster;
 
       const { items } = await catalog.getEntities(
-        { filter: [{ kind: ROUTING_POLICY_KIND }, { kind: ACCESS_POLICY_KIND }] },
+        {
+          filter: [{ kind: ROUTING_POLICY_KIND }, { kind: ACCESS_POLICY_KIND }],
+        },
         { credentials },
       );
       const policies: PolicyInfo[] = [];
@@ -223,7 +267,11 @@ export function createAgentAccessAction(options: {
         const seen = new Map<string, GatewayInfo>();
         for (const p of policies) {
           if (p.cluster !== cluster) continue;
-          const g = { name: p.policy.spec.targetRef.name, namespace: p.policy.namespace, cluster };
+          const g = {
+            name: p.policy.spec.targetRef.name,
+            namespace: p.policy.namespace,
+            cluster,
+          };
           seen.set(`${g.namespace}/${g.name}`, g);
         }
         gateways = [...seen.values()];
@@ -252,9 +300,12 @@ export function createAgentAccessAction(options: {
         agent: { namespace, serviceAccount, cluster, spiffeIdOverride },
         gateways,
         policies,
-        proposedTrustDomain: input.newAccessPolicy ? input.trustDomain : undefined,
+        proposedTrustDomain: input.newAccessPolicy
+          ? input.trustDomain
+          : undefined,
       });
-      const chosen = result.gateways.find(g => g.admitted) ?? result.gateways[0];
+      const chosen =
+        result.gateways.find(g => g.admitted) ?? result.gateways[0];
       const wanted = input.models ?? [];
       const available = chosen?.models ?? [];
       const models = wanted.length
@@ -266,11 +317,16 @@ export function createAgentAccessAction(options: {
       if (!chosen) {
         parts.push(`No gateway in cluster ${cluster} has AI policies yet.`);
       } else if (chosen.admitted) {
-        parts.push(`Gateway ${chosen.namespace}/${chosen.name} admits it at ${chosen.baseUrl}.`);
-        if (input.newAccessPolicy) parts.push('(with the access policy this template creates)');
+        parts.push(
+          `Gateway ${chosen.namespace}/${chosen.name} admits it at ${chosen.baseUrl}.`,
+        );
+        if (input.newAccessPolicy)
+          parts.push('(with the access policy this template creates)');
         if (missingModels.length) {
           parts.push(
-            `Not exposed by the gateway yet: ${missingModels.join(', ')}; add them to a routing policy on it.`,
+            `Not exposed by the gateway yet: ${missingModels.join(
+              ', ',
+            )}; add them to a routing policy on it.`,
           );
         }
       } else {

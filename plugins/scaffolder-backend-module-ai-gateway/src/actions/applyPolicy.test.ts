@@ -16,6 +16,8 @@ import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+// The real reconciler, so apply is tested end to end (a test-only dependency).
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import aiGatewayPlugin from '@kagenti/backstage-plugin-ai-gateway-backend';
 import { startKubeServer, type KubeServer } from '@kagenti/kube-server';
 import {
@@ -32,7 +34,12 @@ const DEVELOPER = 'user:default/dev';
 /** The policies as the catalog holds them. */
 const inCatalog = (e: Entity): Entity => ({
   ...e,
-  metadata: { ...e.metadata, namespace: 'default', uid: `uid-${e.metadata.name}`, etag: 'e1' },
+  metadata: {
+    ...e.metadata,
+    namespace: 'default',
+    uid: `uid-${e.metadata.name}`,
+    etag: 'e1',
+  },
 });
 
 describe('aigateway:policy:apply', () => {
@@ -102,7 +109,14 @@ describe('aigateway:policy:apply', () => {
       aiGateway: {
         instance: 'test',
         defaultCluster: 'local',
-        clusters: [{ name: 'local', url: kube.url, serviceAccountToken: kube.token, local: true }],
+        clusters: [
+          {
+            name: 'local',
+            url: kube.url,
+            serviceAccountToken: kube.token,
+            local: true,
+          },
+        ],
         watch: false,
         catalogPollInterval: { hours: 1 },
       },
@@ -111,7 +125,11 @@ describe('aigateway:policy:apply', () => {
 
   async function run(
     input: Record<string, unknown>,
-    options: { user?: string; isDryRun?: boolean; files?: Record<string, string> } = {},
+    options: {
+      user?: string;
+      isDryRun?: boolean;
+      files?: Record<string, string>;
+    } = {},
   ) {
     dir.setContent({ ws: options.files ?? {} });
     const action = createPolicyApplyAction({
@@ -121,7 +139,8 @@ describe('aigateway:policy:apply', () => {
     });
     const ctx = {
       ...createMockActionContext({ input, workspacePath: dir.resolve('ws') }),
-      getInitiatorCredentials: async () => mockCredentials.user(options.user ?? ADMIN),
+      getInitiatorCredentials: async () =>
+        mockCredentials.user(options.user ?? ADMIN),
       isDryRun: options.isDryRun ?? false,
     };
     await action.handler(ctx as any);
@@ -129,13 +148,20 @@ describe('aigateway:policy:apply', () => {
   }
 
   const policiesInCluster = (kind: string) =>
-    kube.list('aigateway.kagenti.dev/v1alpha1', kind, 'team1').map(o => o.metadata.name);
+    kube
+      .list('aigateway.kagenti.dev/v1alpha1', kind, 'team1')
+      .map(o => o.metadata.name);
 
   it('dry run: outputs the rendered objects and the diff against the live cluster, applying nothing', async () => {
-    const out = await run({ path: 'policy.yaml', dryRun: true }, { files: { 'policy.yaml': routingPolicyYaml } });
+    const out = await run(
+      { path: 'policy.yaml', dryRun: true },
+      { files: { 'policy.yaml': routingPolicyYaml } },
+    );
     expect(out.dryRun).toBe(true);
     expect(out.cluster).toBe('local');
-    const created = out.diff.filter((d: any) => d.action === 'create').map((d: any) => `${d.kind}/${d.name}`);
+    const created = out.diff
+      .filter((d: any) => d.action === 'create')
+      .map((d: any) => `${d.kind}/${d.name}`);
     expect(created).toEqual(
       expect.arrayContaining([
         'AIRoutingPolicy/team1-models',
@@ -147,7 +173,9 @@ describe('aigateway:policy:apply', () => {
       ]),
     );
     expect(out.objects.map((o: any) => o.kind)).toContain('AIGatewayRoute');
-    expect(out.summary).toContain('**airoutingpolicy:default/team1-models** in cluster local (the local development server): create');
+    expect(out.summary).toContain(
+      '**airoutingpolicy:default/team1-models** in cluster local (the local development server): create',
+    );
     expect(policiesInCluster('AIRoutingPolicy')).toEqual([]);
   });
 
@@ -162,65 +190,105 @@ describe('aigateway:policy:apply', () => {
     ]);
     expect(JSON.stringify(secrets)).not.toMatch(/BEGIN|LS0t/);
     expect(out.diff).toContainEqual(
-      expect.objectContaining({ kind: 'ClientTrafficPolicy', name: 'ai-gateway-access', action: 'create' }),
+      expect.objectContaining({
+        kind: 'ClientTrafficPolicy',
+        name: 'ai-gateway-access',
+        action: 'create',
+      }),
     );
     expect(policiesInCluster('AIAccessPolicy')).toEqual([]);
   });
 
   it('applies a catalog policy through the reconciler; a dry run then finds it in sync', async () => {
-    const out = await run({ entityRef: 'airoutingpolicy:default/team1-models' });
+    const out = await run({
+      entityRef: 'airoutingpolicy:default/team1-models',
+    });
     expect(out.dryRun).toBe(false);
     expect(out.result.applied).toBeGreaterThan(0);
-    expect(out.summary).toMatch(/^\*\*airoutingpolicy:default\/team1-models\*\* applied to cluster local: \d+ applied/);
+    expect(out.summary).toMatch(
+      /^\*\*airoutingpolicy:default\/team1-models\*\* applied to cluster local: \d+ applied/,
+    );
     expect(policiesInCluster('AIRoutingPolicy')).toEqual(['team1-models']);
     expect(
-      kube.list('aigateway.envoyproxy.io/v1beta1', 'AIGatewayRoute', 'team1').map(o => o.metadata.name),
+      kube
+        .list('aigateway.envoyproxy.io/v1beta1', 'AIGatewayRoute', 'team1')
+        .map(o => o.metadata.name),
     ).toContain('team1-models');
 
     // The preview renders what the reconciler applied: nothing left to do.
-    const again = await run({ path: 'policy.yaml', dryRun: true }, { files: { 'policy.yaml': routingPolicyYaml } });
+    const again = await run(
+      { path: 'policy.yaml', dryRun: true },
+      { files: { 'policy.yaml': routingPolicyYaml } },
+    );
     expect(again.diff.filter((d: any) => d.action !== 'unchanged')).toEqual([]);
   });
 
   it('shows what an edit would change', async () => {
-    const edited = routingPolicyYaml.replace('tokensPerHour: 100000', 'tokensPerHour: 5000');
+    const edited = routingPolicyYaml.replace(
+      'tokensPerHour: 100000',
+      'tokensPerHour: 5000',
+    );
     const out = await run({ entity: edited, dryRun: true });
     const changed = out.diff.filter((d: any) => d.action !== 'unchanged');
     expect(changed).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ kind: 'AIRoutingPolicy', action: 'update', differences: ['spec.models'] }),
-        expect.objectContaining({ kind: 'BackendTrafficPolicy', action: 'update' }),
+        expect.objectContaining({
+          kind: 'AIRoutingPolicy',
+          action: 'update',
+          differences: ['spec.models'],
+        }),
+        expect.objectContaining({
+          kind: 'BackendTrafficPolicy',
+          action: 'update',
+        }),
       ]),
     );
   });
 
   it('refuses to apply a version the catalog does not hold', async () => {
-    const edited = routingPolicyYaml.replace('tokensPerHour: 100000', 'tokensPerHour: 5000');
+    const edited = routingPolicyYaml.replace(
+      'tokensPerHour: 100000',
+      'tokensPerHour: 5000',
+    );
     await expect(run({ entity: edited })).rejects.toThrow(
       'airoutingpolicy:default/team1-models is in the catalog in another version: publish and register it first',
     );
-    const renamed = routingPolicyYaml.replace('name: team1-models', 'name: brand-new');
+    const renamed = routingPolicyYaml.replace(
+      'name: team1-models',
+      'name: brand-new',
+    );
     await expect(run({ entity: renamed })).rejects.toThrow(
       'airoutingpolicy:default/brand-new is not in the catalog',
     );
   });
 
   it('requires the apply permission of the user running the template', async () => {
-    await expect(run({ entityRef: 'aiaccesspolicy:default/ai-gateway-access' }, { user: DEVELOPER })).rejects.toThrow(
+    await expect(
+      run(
+        { entityRef: 'aiaccesspolicy:default/ai-gateway-access' },
+        { user: DEVELOPER },
+      ),
+    ).rejects.toThrow(
       expect.objectContaining({
         name: 'NotAllowedError',
-        message: 'user:default/dev may not apply aiaccesspolicy:default/ai-gateway-access: the ai-gateway.policy.apply permission is required',
+        message:
+          'user:default/dev may not apply aiaccesspolicy:default/ai-gateway-access: the ai-gateway.policy.apply permission is required',
       }),
     );
-    await expect(run({ entity: accessPolicyYaml, dryRun: true }, { user: DEVELOPER })).rejects.toThrow(
-      /may not apply/,
-    );
+    await expect(
+      run({ entity: accessPolicyYaml, dryRun: true }, { user: DEVELOPER }),
+    ).rejects.toThrow(/may not apply/);
     expect(policiesInCluster('AIAccessPolicy')).toEqual([]);
   });
 
   it('fails on invalid policies with every problem, and on clusters it does not know', async () => {
-    const broken = accessPolicyYaml.replace('trustDomain: localtest.me', 'trustDomain: Not_Valid!');
-    await expect(run({ entity: broken, dryRun: true })).rejects.toThrow(/spec\.mtls\.trustDomain: /);
+    const broken = accessPolicyYaml.replace(
+      'trustDomain: localtest.me',
+      'trustDomain: Not_Valid!',
+    );
+    await expect(run({ entity: broken, dryRun: true })).rejects.toThrow(
+      /spec\.mtls\.trustDomain: /,
+    );
     const elsewhere = accessPolicyYaml.replace(
       'backstage.io/kubernetes-namespace: team1',
       'backstage.io/kubernetes-namespace: team1\n    aigateway.kagenti.dev/cluster: mars',

@@ -26,12 +26,17 @@ import {
   readClusterSpecs,
   type ClusterSpec,
 } from '@kagenti/backstage-plugin-ai-gateway-node';
-import { checkPolicies, problemsError, readPolicyDocuments } from '../lib/policyInput';
+import {
+  checkPolicies,
+  problemsError,
+  readPolicyDocuments,
+} from '../lib/policyInput';
 import { describeDiff, previewPolicy } from '../lib/previewPolicy';
 
 const examples = [
   {
-    description: 'Preview what a new policy would change in its cluster (applies nothing)',
+    description:
+      'Preview what a new policy would change in its cluster (applies nothing)',
     example: `steps:
   - id: preview
     name: Preview the rendered objects
@@ -57,7 +62,9 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 /** The parts of a policy entity that reach the cluster, for "is this the catalog's version". */
 function applied(entity: Entity): string {
   const r = validatePolicyEntity(entity);
-  return r.ok ? JSON.stringify(r.value) : `invalid:${stringifyEntityRef(entity)}`;
+  return r.ok
+    ? JSON.stringify(r.value)
+    : `invalid:${stringifyEntityRef(entity)}`;
 }
 
 /**
@@ -81,20 +88,29 @@ export function createPolicyApplyAction(options: {
     config.getOptionalString('aiGateway.defaultCluster') ??
     readClusterSpecs(config)[0]?.name ??
     '';
-  const instance = config.getOptionalString('aiGateway.instance') ?? 'backstage';
+  const instance =
+    config.getOptionalString('aiGateway.instance') ?? 'backstage';
   const createClient =
     options.createClient ??
     ((spec: ClusterSpec) =>
-      new KubeClient(spec, { fieldManager: FIELD_MANAGER, maxRetries: 1, timeoutMs: 10_000 }));
+      new KubeClient(spec, {
+        fieldManager: FIELD_MANAGER,
+        maxRetries: 1,
+        timeoutMs: 10_000,
+      }));
 
-  async function authorize(entityRef: string, credentials: BackstageCredentials) {
+  async function authorize(
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ) {
     const [decision] = await permissions.authorize(
       [{ permission: aiGatewayPolicyApplyPermission, resourceRef: entityRef }],
       { credentials },
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
       const who =
-        (credentials.principal as { userEntityRef?: string }).userEntityRef ?? 'this user';
+        (credentials.principal as { userEntityRef?: string }).userEntityRef ??
+        'this user';
       throw new NotAllowedError(
         `${who} may not apply ${entityRef}: the ${aiGatewayPolicyApplyPermission.name} permission is required`,
       );
@@ -110,7 +126,11 @@ export function createPolicyApplyAction(options: {
       targetPluginId: 'ai-gateway',
     });
     const base = await discovery.getBaseUrl('ai-gateway');
-    const url = `${base}/policies/${encodeURIComponent(entity.metadata.namespace ?? 'default')}/${entity.kind.toLocaleLowerCase('en-US')}/${encodeURIComponent(entity.metadata.name)}/reconcile`;
+    const url = `${base}/policies/${encodeURIComponent(
+      entity.metadata.namespace ?? 'default',
+    )}/${entity.kind.toLocaleLowerCase('en-US')}/${encodeURIComponent(
+      entity.metadata.name,
+    )}/reconcile`;
     const response = await fetch(url, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}` },
@@ -131,17 +151,24 @@ export function createPolicyApplyAction(options: {
       input: {
         path: z =>
           z
-            .string({ description: 'A workspace file holding the policy entity (one policy).' })
+            .string({
+              description:
+                'A workspace file holding the policy entity (one policy).',
+            })
             .optional(),
         entity: z =>
           z
             .union([z.string(), z.record(z.string(), z.unknown())], {
-              description: 'The policy entity inline, as YAML text or an object.',
+              description:
+                'The policy entity inline, as YAML text or an object.',
             })
             .optional(),
         entityRef: z =>
           z
-            .string({ description: 'A policy entity in the catalog, e.g. airoutingpolicy:default/team1-models.' })
+            .string({
+              description:
+                'A policy entity in the catalog, e.g. airoutingpolicy:default/team1-models.',
+            })
             .optional(),
         dryRun: z =>
           z
@@ -168,7 +195,9 @@ export function createPolicyApplyAction(options: {
         objects: z =>
           z
             .array(z.record(z.string(), z.unknown()))
-            .describe('Dry run: the policy resource and the rendered objects (Secret values redacted).'),
+            .describe(
+              'Dry run: the policy resource and the rendered objects (Secret values redacted).',
+            ),
         diff: z =>
           z
             .array(
@@ -180,11 +209,15 @@ export function createPolicyApplyAction(options: {
                 differences: z.array(z.string()).optional(),
               }),
             )
-            .describe('Dry run: per object, what applying would do; differences name fields, never values.'),
+            .describe(
+              'Dry run: per object, what applying would do; differences name fields, never values.',
+            ),
         problems: z =>
           z
             .array(z.object({ path: z.string(), message: z.string() }))
-            .describe('Dry run: what would keep the policy from working (e.g. a missing trust bundle).'),
+            .describe(
+              'Dry run: what would keep the policy from working (e.g. a missing trust bundle).',
+            ),
         result: z =>
           z
             .object({
@@ -194,32 +227,46 @@ export function createPolicyApplyAction(options: {
               conditions: z.array(z.record(z.string(), z.unknown())),
             })
             .optional()
-            .describe("Real run: the reconciler's counts and the policy's conditions."),
-        summary: z => z.string().describe('Markdown for the template output text.'),
+            .describe(
+              "Real run: the reconciler's counts and the policy's conditions.",
+            ),
+        summary: z =>
+          z.string().describe('Markdown for the template output text.'),
       },
     },
     async handler(ctx) {
       const credentials = await ctx.getInitiatorCredentials();
       const { entityRef: ref, path, entity: inline } = ctx.input;
       if ([ref, path, inline].filter(v => v !== undefined).length !== 1) {
-        throw new InputError('give exactly one of "path", "entity" and "entityRef"');
+        throw new InputError(
+          'give exactly one of "path", "entity" and "entityRef"',
+        );
       }
       let entity: Entity;
       if (ref) {
         const found = await catalog.getEntityByRef(ref, { credentials });
-        if (!found) throw new NotFoundError(`policy ${ref} not found in the catalog`);
+        if (!found)
+          throw new NotFoundError(`policy ${ref} not found in the catalog`);
         entity = found;
       } else {
-        const docs = await readPolicyDocuments({ path, entity: inline }, ctx.workspacePath);
+        const docs = await readPolicyDocuments(
+          { path, entity: inline },
+          ctx.workspacePath,
+        );
         if (docs.length !== 1) {
           throw new InputError(
-            `${path ?? 'inline'} holds ${docs.length} policies; apply one policy per step`,
+            `${path ?? 'inline'} holds ${
+              docs.length
+            } policies; apply one policy per step`,
           );
         }
         entity = docs[0].raw as unknown as Entity;
       }
       const [checked] = checkPolicies([
-        { source: ref ?? path ?? 'inline', raw: entity as unknown as Record<string, unknown> },
+        {
+          source: ref ?? path ?? 'inline',
+          raw: entity as unknown as Record<string, unknown>,
+        },
       ]);
       const error = problemsError([checked]);
       if (error || !checked.result.ok) throw error;
@@ -237,9 +284,16 @@ export function createPolicyApplyAction(options: {
         }
         const client = createClient(spec);
         try {
-          const preview = await previewPolicy({ entity, client, defaultCluster, instance });
+          const preview = await previewPolicy({
+            entity,
+            client,
+            defaultCluster,
+            instance,
+          });
           const summary = [
-            `**${entityRef}** in cluster ${cluster}${spec.local ? ' (the local development server)' : ''}: ${describeDiff(preview.diff)}`,
+            `**${entityRef}** in cluster ${cluster}${
+              spec.local ? ' (the local development server)' : ''
+            }: ${describeDiff(preview.diff)}`,
             ...preview.problems.map(p => `- problem: ${p.path}: ${p.message}`),
           ].join('\n');
           ctx.logger.info(`dry run, nothing applied: ${summary}`);
@@ -256,20 +310,34 @@ export function createPolicyApplyAction(options: {
       }
 
       const want = applied(entity);
-      const deadline = Date.now() + (ctx.input.waitForCatalogSeconds ?? 0) * 1000;
+      const deadline =
+        Date.now() + (ctx.input.waitForCatalogSeconds ?? 0) * 1000;
       let inCatalog = await catalog.getEntityByRef(entityRef, { credentials });
-      while ((!inCatalog || applied(inCatalog) !== want) && Date.now() < deadline) {
+      while (
+        (!inCatalog || applied(inCatalog) !== want) &&
+        Date.now() < deadline
+      ) {
         await sleep(1000);
         inCatalog = await catalog.getEntityByRef(entityRef, { credentials });
       }
       if (!inCatalog || applied(inCatalog) !== want) {
         throw new InputError(
-          `${entityRef} is ${inCatalog ? 'in the catalog in another version' : 'not in the catalog'}: publish and register it first (the reconciler applies catalog policies and would undo anything else), or raise waitForCatalogSeconds`,
+          `${entityRef} is ${
+            inCatalog
+              ? 'in the catalog in another version'
+              : 'not in the catalog'
+          }: publish and register it first (the reconciler applies catalog policies and would undo anything else), or raise waitForCatalogSeconds`,
         );
       }
       const result = await reconcile(inCatalog, credentials);
       const programmed = result.conditions.find(c => c.type === 'Programmed');
-      const summary = `**${entityRef}** applied to cluster ${cluster}: ${result.applied} applied, ${result.pruned} pruned, ${result.unchanged} unchanged${programmed ? `; Programmed=${programmed.status} (${programmed.reason})` : ''}`;
+      const summary = `**${entityRef}** applied to cluster ${cluster}: ${
+        result.applied
+      } applied, ${result.pruned} pruned, ${result.unchanged} unchanged${
+        programmed
+          ? `; Programmed=${programmed.status} (${programmed.reason})`
+          : ''
+      }`;
       ctx.logger.info(summary);
       ctx.output('cluster', cluster);
       ctx.output('dryRun', false);

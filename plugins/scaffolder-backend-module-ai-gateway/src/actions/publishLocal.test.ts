@@ -1,4 +1,7 @@
-import { createMockDirectory, mockServices } from '@backstage/backend-test-utils';
+import {
+  createMockDirectory,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,12 +22,16 @@ metadata: {name: my-agent-ai-access-policy}
 spec: {targets: [./ai-access-policy.yaml]}
 `;
 
-  function setup(options: { configured?: boolean; locationTarget?: string } = {}) {
+  function setup(
+    options: { configured?: boolean; locationTarget?: string } = {},
+  ) {
     const config = mockServices.rootConfig({
       data:
         options.configured === false
           ? {}
-          : { scaffolder: { aiGateway: { localPublishDirectory: published() } } },
+          : {
+              scaffolder: { aiGateway: { localPublishDirectory: published() } },
+            },
     });
     const refreshEntity = jest.fn(async () => {});
     const getEntities = jest.fn(async () => ({
@@ -35,7 +42,9 @@ spec: {targets: [./ai-access-policy.yaml]}
           metadata: { name: 'generated-abc', namespace: 'default' },
           spec: {
             type: 'file',
-            target: options.locationTarget ?? path.join(published(), '*', 'catalog-info.yaml'),
+            target:
+              options.locationTarget ??
+              path.join(published(), '*', 'catalog-info.yaml'),
           },
         },
         {
@@ -46,8 +55,15 @@ spec: {targets: [./ai-access-policy.yaml]}
         },
       ],
     }));
-    const catalog = catalogServiceMock.mock({ refreshEntity, getEntities } as any);
-    const action = createPublishLocalAction({ config, catalog, auth: mockServices.auth() });
+    const catalog = catalogServiceMock.mock({
+      refreshEntity,
+      getEntities,
+    } as any);
+    const action = createPublishLocalAction({
+      config,
+      catalog,
+      auth: mockServices.auth(),
+    });
     return { action, refreshEntity };
   }
 
@@ -84,14 +100,22 @@ spec: {targets: [./ai-access-policy.yaml]}
     expect(out).toEqual({
       path: target,
       catalogInfoPath: path.join(target, 'catalog-info.yaml'),
-      entityRefs: ['component:default/my-agent', 'location:default/my-agent-ai-access-policy'],
+      entityRefs: [
+        'component:default/my-agent',
+        'location:default/my-agent-ai-access-policy',
+      ],
       refreshedLocations: ['location:default/generated-abc'],
     });
-    expect(readFileSync(path.join(target, 'catalog-info.yaml'), 'utf8')).toBe(catalogInfo);
+    expect(readFileSync(path.join(target, 'catalog-info.yaml'), 'utf8')).toBe(
+      catalogInfo,
+    );
     expect(existsSync(path.join(target, 'k8s', 'deployment.yaml'))).toBe(true);
     expect(existsSync(path.join(target, '.git'))).toBe(false);
     expect(refreshEntity).toHaveBeenCalledTimes(1);
-    expect(refreshEntity).toHaveBeenCalledWith('location:default/generated-abc', expect.anything());
+    expect(refreshEntity).toHaveBeenCalledWith(
+      'location:default/generated-abc',
+      expect.anything(),
+    );
   });
 
   it('never replaces an existing folder unless asked', async () => {
@@ -100,7 +124,9 @@ spec: {targets: [./ai-access-policy.yaml]}
     await expect(run(action, { name: 'my-agent' })).rejects.toThrow(
       /my-agent already exists; choose another name, or set overwrite: true/,
     );
-    await expect(run(action, { name: 'my-agent', overwrite: true })).resolves.toBeDefined();
+    await expect(
+      run(action, { name: 'my-agent', overwrite: true }),
+    ).resolves.toBeDefined();
   });
 
   it('writes nothing in a dry run', async () => {
@@ -112,7 +138,9 @@ spec: {targets: [./ai-access-policy.yaml]}
   });
 
   it('fails clearly when local publishing is not configured or there is nothing to publish', async () => {
-    await expect(run(setup({ configured: false }).action, { name: 'a' })).rejects.toThrow(
+    await expect(
+      run(setup({ configured: false }).action, { name: 'a' }),
+    ).rejects.toThrow(
       'local publishing is not configured: set scaffolder.aiGateway.localPublishDirectory',
     );
     dir.setContent({ ws: {} });
@@ -122,15 +150,17 @@ spec: {targets: [./ai-access-policy.yaml]}
   });
 
   it('still publishes when no catalog location covers the folder, and refreshes nothing', async () => {
-    const { action, refreshEntity } = setup({ locationTarget: '/somewhere/else/*.yaml' });
+    const { action, refreshEntity } = setup({
+      locationTarget: '/somewhere/else/*.yaml',
+    });
     const out = await run(action, { name: 'my-agent' });
     expect(out.refreshedLocations).toEqual([]);
     expect(refreshEntity).not.toHaveBeenCalled();
   });
 
   it('refuses a sourcePath outside the workspace', async () => {
-    await expect(run(setup().action, { name: 'a', sourcePath: '../..' })).rejects.toThrow(
-      'sourcePath "../.." is outside the workspace',
-    );
+    await expect(
+      run(setup().action, { name: 'a', sourcePath: '../..' }),
+    ).rejects.toThrow('sourcePath "../.." is outside the workspace');
   });
 });

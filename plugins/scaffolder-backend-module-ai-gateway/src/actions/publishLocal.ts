@@ -1,7 +1,4 @@
-import type {
-  AuthService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
@@ -20,13 +17,20 @@ const NAME_PATTERN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 function entityRefsOf(text: string): string[] {
   const refs: string[] = [];
   for (const doc of parseAllDocuments(text)) {
-    const e = doc.toJS() as
-      | { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } }
-      | null;
-    if (!e || typeof e.kind !== 'string' || typeof e.metadata?.name !== 'string')
+    const e = doc.toJS() as {
+      kind?: unknown;
+      metadata?: { name?: unknown; namespace?: unknown };
+    } | null;
+    if (
+      !e ||
+      typeof e.kind !== 'string' ||
+      typeof e.metadata?.name !== 'string'
+    )
       continue;
     const ns =
-      typeof e.metadata.namespace === 'string' ? e.metadata.namespace : 'default';
+      typeof e.metadata.namespace === 'string'
+        ? e.metadata.namespace
+        : 'default';
     refs.push(`${e.kind.toLocaleLowerCase('en-US')}:${ns}/${e.metadata.name}`);
   }
   return refs;
@@ -59,7 +63,9 @@ async function refreshCoveringLocations(
     const target = (location.spec as { target?: unknown } | undefined)?.target;
     if (typeof target !== 'string') continue;
     if (!path.resolve(target).startsWith(dir + path.sep)) continue;
-    const ref = `location:${location.metadata.namespace ?? 'default'}/${location.metadata.name}`;
+    const ref = `location:${location.metadata.namespace ?? 'default'}/${
+      location.metadata.name
+    }`;
     await catalog.refreshEntity(ref, { credentials });
     refreshed.push(ref);
   }
@@ -123,13 +129,17 @@ export function createPublishLocalAction(options: {
       output: {
         path: z => z.string().describe('The folder the files were written to.'),
         catalogInfoPath: z =>
-          z.string().describe('Its catalog-info.yaml, which the catalog reads.'),
+          z
+            .string()
+            .describe('Its catalog-info.yaml, which the catalog reads.'),
         entityRefs: z =>
           z.array(z.string()).describe('The entities in catalog-info.yaml.'),
         refreshedLocations: z =>
           z
             .array(z.string())
-            .describe('The catalog locations refreshed so the entities appear now.'),
+            .describe(
+              'The catalog locations refreshed so the entities appear now.',
+            ),
       },
     },
     async handler(ctx) {
@@ -160,7 +170,10 @@ export function createPublishLocalAction(options: {
       const catalogInfoPath = path.join(target, 'catalog-info.yaml');
       let catalogInfo: string;
       try {
-        catalogInfo = await readFile(path.join(source, 'catalog-info.yaml'), 'utf8');
+        catalogInfo = await readFile(
+          path.join(source, 'catalog-info.yaml'),
+          'utf8',
+        );
       } catch {
         throw new InputError(
           'nothing to publish: the workspace has no catalog-info.yaml (run fetch:template first)',
@@ -171,7 +184,9 @@ export function createPublishLocalAction(options: {
       ctx.output('catalogInfoPath', catalogInfoPath);
       ctx.output('entityRefs', entityRefs);
       if (ctx.isDryRun) {
-        ctx.logger.info(`dry run: would publish ${entityRefs.join(', ')} to ${target}`);
+        ctx.logger.info(
+          `dry run: would publish ${entityRefs.join(', ')} to ${target}`,
+        );
         ctx.output('refreshedLocations', []);
         return;
       }
@@ -192,7 +207,11 @@ export function createPublishLocalAction(options: {
       const refreshed = await refreshCoveringLocations(catalog, auth, root);
       if (refreshed.length === 0) {
         ctx.logger.warn(
-          `no catalog file location covers ${root}; add "- type: file, target: ${path.join(configured!, '*', 'catalog-info.yaml')}" to catalog.locations so the entities reach the catalog`,
+          `no catalog file location covers ${root}; add "- type: file, target: ${path.join(
+            root,
+            '*',
+            'catalog-info.yaml',
+          )}" to catalog.locations so the entities reach the catalog`,
         );
       }
       ctx.output('refreshedLocations', refreshed);

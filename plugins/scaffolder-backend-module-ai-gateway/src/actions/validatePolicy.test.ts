@@ -8,7 +8,10 @@ describe('aigateway:policy:validate', () => {
   const action = createPolicyValidateAction();
 
   function run(input: Record<string, unknown>) {
-    const ctx = createMockActionContext({ input, workspacePath: dir.resolve('ws') });
+    const ctx = createMockActionContext({
+      input,
+      workspacePath: dir.resolve('ws'),
+    });
     return { ctx, done: action.handler(ctx as any) };
   }
 
@@ -43,36 +46,60 @@ ${routingPolicyYaml}`,
   });
 
   it('accepts inline YAML and inline objects', async () => {
-    await expect(run({ entity: accessPolicyYaml }).done).resolves.toBeUndefined();
+    await expect(
+      run({ entity: accessPolicyYaml }).done,
+    ).resolves.toBeUndefined();
     const { ctx, done } = run({
       entity: {
         apiVersion: 'aigateway.kagenti.dev/v1alpha1',
         kind: 'AIAccessPolicy',
         metadata: {
           name: 'p',
-          annotations: { 'backstage.io/kubernetes-namespace': 'team2', 'aigateway.kagenti.dev/cluster': 'prod' },
+          annotations: {
+            'backstage.io/kubernetes-namespace': 'team2',
+            'aigateway.kagenti.dev/cluster': 'prod',
+          },
         },
         spec: {
           owner: 'group:default/platform',
-          targetRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' },
+          targetRef: {
+            group: 'gateway.networking.k8s.io',
+            kind: 'Gateway',
+            name: 'gw',
+          },
           mtls: {
             trustDomain: 'example.org',
-            trustBundleConfigMap: { name: 'b', namespace: 'spire-system', key: 'bundle.crt' },
+            trustBundleConfigMap: {
+              name: 'b',
+              namespace: 'spire-system',
+              key: 'bundle.crt',
+            },
           },
         },
       },
     });
     await done;
     expect(ctx.output).toHaveBeenCalledWith('policies', [
-      expect.objectContaining({ kind: 'AIAccessPolicy', namespace: 'team2', cluster: 'prod', gateway: 'gw' }),
+      expect.objectContaining({
+        kind: 'AIAccessPolicy',
+        namespace: 'team2',
+        cluster: 'prod',
+        gateway: 'gw',
+      }),
     ]);
   });
 
   it('fails with every problem and its field path', async () => {
     const broken = routingPolicyYaml
       .replace('backstage.io/kubernetes-namespace: team1', 'other: x')
-      .replace('endpoint: https://api.openai.com', 'endpoint: ftp://api.openai.com')
-      .replace('{provider: openai, model: gpt-4o}', '{provider: nope, model: gpt-4o}')
+      .replace(
+        'endpoint: https://api.openai.com',
+        'endpoint: ftp://api.openai.com',
+      )
+      .replace(
+        '{provider: openai, model: gpt-4o}',
+        '{provider: nope, model: gpt-4o}',
+      )
       .replace('  owner: group:default/guests\n', '');
     dir.setContent({ ws: { 'policy.yaml': broken } });
     const { done } = run({ path: 'policy.yaml' });
@@ -83,11 +110,17 @@ ${routingPolicyYaml}`,
       e => e,
     );
     expect(error.name).toBe('InputError');
-    expect(error.message).toContain('AIRoutingPolicy "team1-models" (policy.yaml) has');
-    expect(error.message).toContain('metadata.annotations["backstage.io/kubernetes-namespace"]: required');
+    expect(error.message).toContain(
+      'AIRoutingPolicy "team1-models" (policy.yaml) has',
+    );
+    expect(error.message).toContain(
+      'metadata.annotations["backstage.io/kubernetes-namespace"]: required',
+    );
     expect(error.message).toContain('spec.owner: required');
     expect(error.message).toMatch(/spec\.providers\[0\]\.endpoint: /);
-    expect(error.message).toMatch(/spec\.models\[0\]\.backends\[0\]\.provider: /);
+    expect(error.message).toMatch(
+      /spec\.models\[0\]\.backends\[0\]\.provider: /,
+    );
   });
 
   it('refuses paths outside the workspace', async () => {
@@ -95,20 +128,29 @@ ${routingPolicyYaml}`,
     await expect(run({ path: '../secret.yaml' }).done).rejects.toThrow(
       'path "../secret.yaml" is outside the workspace',
     );
-    await expect(run({ path: dir.resolve('secret.yaml') }).done).rejects.toThrow(
-      /is outside the workspace/,
-    );
+    await expect(
+      run({ path: dir.resolve('secret.yaml') }).done,
+    ).rejects.toThrow(/is outside the workspace/);
   });
 
   it('says what is wrong with unusable input', async () => {
-    dir.setContent({ ws: { 'c.yaml': 'kind: Component\nmetadata: {name: a}\n', 'bad.yaml': 'a: [' } });
+    dir.setContent({
+      ws: {
+        'c.yaml': 'kind: Component\nmetadata: {name: a}\n',
+        'bad.yaml': 'a: [',
+      },
+    });
     await expect(run({ path: 'c.yaml' }).done).rejects.toThrow(
       'c.yaml: no AIRoutingPolicy or AIAccessPolicy entity found',
     );
-    await expect(run({ path: 'bad.yaml' }).done).rejects.toThrow(/bad\.yaml: not valid YAML/);
+    await expect(run({ path: 'bad.yaml' }).done).rejects.toThrow(
+      /bad\.yaml: not valid YAML/,
+    );
     await expect(run({ path: 'missing.yaml' }).done).rejects.toThrow(
       'cannot read "missing.yaml" in the workspace: ENOENT',
     );
-    await expect(run({}).done).rejects.toThrow('give exactly one of "path" and "entity"');
+    await expect(run({}).done).rejects.toThrow(
+      'give exactly one of "path" and "entity"',
+    );
   });
 });

@@ -40,10 +40,14 @@ const examples = [
 ];
 
 function describe(v: ValidatedPolicyEntity): string {
-  const where = `namespace ${v.namespace}${v.cluster ? `, cluster ${v.cluster}` : ''}`;
+  const where = `namespace ${v.namespace}${
+    v.cluster ? `, cluster ${v.cluster}` : ''
+  }`;
   if (v.kind === 'AIRoutingPolicy') {
     const spec = v.spec;
-    return `${v.kind} ${v.name} (${where}) on Gateway ${spec.targetRef.name}: ${spec.providers.length} provider(s), models ${spec.models.map(m => m.name).join(', ')}`;
+    return `${v.kind} ${v.name} (${where}) on Gateway ${spec.targetRef.name}: ${
+      spec.providers.length
+    } provider(s), models ${spec.models.map(m => m.name).join(', ')}`;
   }
   const mtls = v.spec.mtls;
   const subjects = mtls.allowedSubjects?.length
@@ -75,7 +79,8 @@ export function createPolicyValidateAction() {
         entity: z =>
           z
             .union([z.string(), z.record(z.string(), z.unknown())], {
-              description: 'The policy entity inline, as YAML text or an object.',
+              description:
+                'The policy entity inline, as YAML text or an object.',
             })
             .optional(),
       },
@@ -92,9 +97,13 @@ export function createPolicyValidateAction() {
                 gateway: z.string(),
               }),
             )
-            .describe('The valid policies: catalog ref, kind, name, target namespace, cluster (absent: the default one) and Gateway.'),
+            .describe(
+              'The valid policies: catalog ref, kind, name, target namespace, cluster (absent: the default one) and Gateway.',
+            ),
         summary: z =>
-          z.string().describe('One line per policy, for the template output text.'),
+          z
+            .string()
+            .describe('One line per policy, for the template output text.'),
       },
     },
     async handler(ctx) {

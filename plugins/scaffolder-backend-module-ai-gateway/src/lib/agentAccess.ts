@@ -106,7 +106,9 @@ export function computeAgentAccess(options: {
     const models = [
       ...new Set(
         here.flatMap(p =>
-          p.policy.kind === ACCESS_POLICY_KIND ? [] : p.policy.spec.models.map(m => m.name),
+          p.policy.kind === ACCESS_POLICY_KIND
+            ? []
+            : p.policy.spec.models.map(m => m.name),
         ),
       ),
     ];
@@ -139,7 +141,11 @@ export function computeAgentAccess(options: {
       } else if (parsed.trustDomain !== trustDomain) {
         reason = `The agent's SPIFFE ID is in trust domain ${parsed.trustDomain}; Gateway ${g.name} trusts only ${trustDomain}.`;
       } else {
-        reason = `Access policy ${access?.policy.name} allows only ${subjectsText(subjects ?? [])}; add "spiffeId: ${spiffeId}" (or a prefix of it) to its spec.mtls.allowedSubjects.`;
+        reason = `Access policy ${
+          access?.policy.name
+        } allows only ${subjectsText(
+          subjects ?? [],
+        )}; add "spiffeId: ${spiffeId}" (or a prefix of it) to its spec.mtls.allowedSubjects.`;
       }
     } else if (!identityTrustDomain) {
       identityTrustDomain = trustDomain;

@@ -52,7 +52,9 @@ function parseYaml(text: string, source: string): Record<string, unknown>[] {
   for (const [i, doc] of docs.entries()) {
     if (doc.errors.length > 0) {
       throw new InputError(
-        `${source}: not valid YAML (document ${i + 1}): ${doc.errors[0].message}`,
+        `${source}: not valid YAML (document ${i + 1}): ${
+          doc.errors[0].message
+        }`,
       );
     }
     const value = doc.toJS();
@@ -96,7 +98,9 @@ export async function readPolicyDocuments(
       text = await readFile(file, 'utf8');
     } catch (e) {
       throw new InputError(
-        `cannot read "${input.path}" in the workspace: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        `cannot read "${input.path}" in the workspace: ${
+          (e as NodeJS.ErrnoException).code ?? (e as Error).message
+        }`,
       );
     }
     docs = parseYaml(text, source);
@@ -127,16 +131,20 @@ export function checkPolicies(docs: PolicyDocument[]): CheckedPolicy[] {
 }
 
 /** An error listing every problem of every invalid policy, each with its field path. */
-export function problemsError(checked: CheckedPolicy[]): InputError | undefined {
+export function problemsError(
+  checked: CheckedPolicy[],
+): InputError | undefined {
   const invalid = checked.filter(c => !c.result.ok);
   if (invalid.length === 0) return undefined;
   const blocks = invalid.map(c => {
     const problems = (c.result as { problems: Problem[] }).problems;
     const meta = isRecord(c.raw.metadata) ? c.raw.metadata : {};
-    const what = `${String(c.raw.kind ?? 'entity')} "${String(meta.name ?? '?')}" (${c.source})`;
-    return `${what} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems
-      .map(p => `  - ${formatProblem(p)}`)
-      .join('\n')}`;
+    const what = `${String(c.raw.kind ?? 'entity')} "${String(
+      meta.name ?? '?',
+    )}" (${c.source})`;
+    return `${what} has ${problems.length} problem${
+      problems.length === 1 ? '' : 's'
+    }:\n${problems.map(p => `  - ${formatProblem(p)}`).join('\n')}`;
   });
   return new InputError(`Invalid policy:\n${blocks.join('\n')}`);
 }
@@ -144,6 +152,9 @@ export function problemsError(checked: CheckedPolicy[]): InputError | undefined 
 /** The catalog entity ref of a policy document, e.g. `airoutingpolicy:default/team1-models`. */
 export function policyEntityRef(doc: PolicyDocument): string {
   const meta = isRecord(doc.raw.metadata) ? doc.raw.metadata : {};
-  const namespace = typeof meta.namespace === 'string' ? meta.namespace : 'default';
-  return `${String(doc.raw.kind).toLocaleLowerCase('en-US')}:${namespace}/${String(meta.name)}`;
+  const namespace =
+    typeof meta.namespace === 'string' ? meta.namespace : 'default';
+  return `${String(doc.raw.kind).toLocaleLowerCase(
+    'en-US',
+  )}:${namespace}/${String(meta.name)}`;
 }

@@ -41,6 +41,11 @@ async function getOrUndefined(
   }
 }
 
+function actionOf(live: KubeObject | undefined, differences: string[]) {
+  if (!live) return 'create' as const;
+  return differences.length ? ('update' as const) : ('unchanged' as const);
+}
+
 /** A copy fit for a step output: Secret values replaced by a marker, keys kept. */
 export function redactSecret(obj: KubeObject): KubeObject {
   if (obj.kind !== 'Secret') return obj;
@@ -48,7 +53,9 @@ export function redactSecret(obj: KubeObject): KubeObject {
   for (const field of ['data', 'stringData']) {
     const values = copy[field] as Record<string, unknown> | undefined;
     if (values && typeof values === 'object') {
-      copy[field] = Object.fromEntries(Object.keys(values).map(k => [k, '(redacted)']));
+      copy[field] = Object.fromEntries(
+        Object.keys(values).map(k => [k, '(redacted)']),
+      );
     }
   }
   return copy;
@@ -59,12 +66,18 @@ async function render(
   client: KubeClient,
   policy: KubeObject,
   instance: string,
-): Promise<{ objects: KubeObject[]; problems: Array<{ path: string; message: string }> }> {
+): Promise<{
+  objects: KubeObject[];
+  problems: Array<{ path: string; message: string }>;
+}> {
   const renderer = new EnvoyAiGatewayRenderer();
   if (policy.kind !== ACCESS_POLICY_KIND) {
     const { intent, problems } = buildRoutingIntent(policy as any);
     const result = renderer.render(intent, { instance });
-    return { objects: result.objects as KubeObject[], problems: [...problems, ...result.problems] };
+    return {
+      objects: result.objects as KubeObject[],
+      problems: [...problems, ...result.problems],
+    };
   }
   const namespace = policy.metadata.namespace!;
   const spec = policy.spec as any;
@@ -72,15 +85,31 @@ async function render(
   const bundleNamespace = bundleRef.namespace ?? namespace;
   const [cm, gateway, existingCert] = await Promise.all([
     getOrUndefined(client, 'v1', 'ConfigMap', bundleNamespace, bundleRef.name),
-    getOrUndefined(client, GATEWAY_API_VERSION, 'Gateway', namespace, spec.targetRef.name),
+    getOrUndefined(
+      client,
+      GATEWAY_API_VERSION,
+      'Gateway',
+      namespace,
+      spec.targetRef.name,
+    ),
     spec.mtls.serverCertRef
       ? Promise.resolve(undefined)
-      : getOrUndefined(client, 'v1', 'Secret', namespace, managedServerSecretName(policy.metadata.name)),
+      : getOrUndefined(
+          client,
+          'v1',
+          'Secret',
+          namespace,
+          managedServerSecretName(policy.metadata.name),
+        ),
   ]);
   const now = new Date();
   const bundle = parseTrustBundle(
-    (cm?.data as Record<string, string> | undefined)?.[bundleRef.key] ?? (cm ? '' : undefined),
-    { now, source: `ConfigMap ${bundleNamespace}/${bundleRef.name} key ${bundleRef.key}` },
+    (cm?.data as Record<string, string> | undefined)?.[bundleRef.key] ??
+      (cm ? '' : undefined),
+    {
+      now,
+      source: `ConfigMap ${bundleNamespace}/${bundleRef.name} key ${bundleRef.key}`,
+    },
   );
   let serverCertificate;
   if (!spec.mtls.serverCertRef) {
@@ -98,22 +127,30 @@ async function render(
   });
   const result = renderer.render(intent, { instance });
   // What the reconciler would report as GatewayBound / MTLSActive False, said before publishing.
-  const secretName = spec.mtls.serverCertRef?.name ?? managedServerSecretName(policy.metadata.name);
-  const gatewayProblems = !gateway
-    ? [{ path: 'spec.targetRef', message: `Gateway ${namespace}/${spec.targetRef.name} does not exist in the cluster` }]
-    : (intent.listeners ?? []).length === 0
-      ? [
-          {
-            path: 'spec.targetRef',
-            message: `Gateway ${namespace}/${spec.targetRef.name} has no HTTPS listener serving the Secret ${secretName}; add one (protocol HTTPS, tls.certificateRefs: [{name: ${secretName}}]) or mutual TLS stays inactive (ListenerNotHTTPS)`,
-          },
-        ]
-      : [];
+  const secretName =
+    spec.mtls.serverCertRef?.name ??
+    managedServerSecretName(policy.metadata.name);
+  const gatewayProblems: Array<{ path: string; message: string }> = [];
+  if (!gateway) {
+    gatewayProblems.push({
+      path: 'spec.targetRef',
+      message: `Gateway ${namespace}/${spec.targetRef.name} does not exist in the cluster`,
+    });
+  } else if ((intent.listeners ?? []).length === 0) {
+    gatewayProblems.push({
+      path: 'spec.targetRef',
+      message: `Gateway ${namespace}/${spec.targetRef.name} has no HTTPS listener serving the Secret ${secretName}; add one (protocol HTTPS, tls.certificateRefs: [{name: ${secretName}}]) or mutual TLS stays inactive (ListenerNotHTTPS)`,
+    });
+  }
   return {
     objects: result.objects as KubeObject[],
     problems: [
       ...gatewayProblems,
-      ...(bundle.ok ? [] : [{ path: 'spec.mtls.trustBundleConfigMap', message: bundle.message }]),
+      ...(bundle.ok
+        ? []
+        : [
+            { path: 'spec.mtls.trustBundleConfigMap', message: bundle.message },
+          ]),
       ...problems,
       ...result.problems,
     ],
@@ -134,9 +171,17 @@ export async function previewPolicy(options: {
   const { entity, client, defaultCluster, instance } = options;
   const checked = validatePolicyEntity(entity);
   if (!checked.ok) {
-    return { valid: false, problems: checked.problems, objects: [], diff: [], cluster: '' };
+    return {
+      valid: false,
+      problems: checked.problems,
+      objects: [],
+      diff: [],
+      cluster: '',
+    };
   }
-  const { cluster, resource } = entityToResource(entity, { defaultCluster }) as unknown as {
+  const { cluster, resource } = entityToResource(entity, {
+    defaultCluster,
+  }) as unknown as {
     cluster: string;
     resource: KubeObject;
   };
@@ -149,14 +194,22 @@ export async function previewPolicy(options: {
       labels: { ...resource.metadata.labels, [LABELS.instance]: instance },
     },
   };
-  const livePolicy = await getOrUndefined(client, AI_GATEWAY_API_VERSION, resource.kind, namespace, name);
+  const livePolicy = await getOrUndefined(
+    client,
+    AI_GATEWAY_API_VERSION,
+    resource.kind,
+    namespace,
+    name,
+  );
   const diff: ApiDryRunResult['diff'] = [];
-  const policyDifferences = livePolicy ? diffObject(desiredPolicy, livePolicy) : [];
+  const policyDifferences = livePolicy
+    ? diffObject(desiredPolicy, livePolicy)
+    : [];
   diff.push({
     apiVersion: resource.apiVersion,
     kind: resource.kind,
     name,
-    action: !livePolicy ? 'create' : policyDifferences.length ? 'update' : 'unchanged',
+    action: actionOf(livePolicy, policyDifferences),
     ...(policyDifferences.length ? { differences: policyDifferences } : {}),
   });
   // Owner references need the live policy's uid; a new policy gets one when it is created.
@@ -173,25 +226,39 @@ export async function previewPolicy(options: {
   const wanted = new Set<string>();
   for (const obj of objects) {
     wanted.add(objectKey(obj));
-    const live = await getOrUndefined(client, obj.apiVersion, obj.kind, namespace, obj.metadata.name);
+    const live = await getOrUndefined(
+      client,
+      obj.apiVersion,
+      obj.kind,
+      namespace,
+      obj.metadata.name,
+    );
     const differences = live ? diffObject(obj, live) : [];
     diff.push({
       apiVersion: obj.apiVersion,
       kind: obj.kind,
       name: obj.metadata.name,
-      action: !live ? 'create' : differences.length ? 'update' : 'unchanged',
+      action: actionOf(live, differences),
       ...(differences.length ? { differences } : {}),
     });
   }
   const selector = `${LABELS.policy}=${name},${LABELS.instance}=${instance}`;
   const kinds = [
-    ...Object.values(ENVOY_AI_GATEWAY_API).map(a => ({ apiVersion: a.apiVersion, kind: a.kind })),
+    ...Object.values(ENVOY_AI_GATEWAY_API).map(a => ({
+      apiVersion: a.apiVersion,
+      kind: a.kind,
+    })),
     { apiVersion: 'v1', kind: 'Secret' },
   ];
   for (const k of kinds) {
     let items: KubeObject[] = [];
     try {
-      items = (await client.list(k.apiVersion, k.kind, { namespace, labelSelector: selector })).items;
+      items = (
+        await client.list(k.apiVersion, k.kind, {
+          namespace,
+          labelSelector: selector,
+        })
+      ).items;
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -200,13 +267,20 @@ export async function previewPolicy(options: {
         r => r.kind === resource.kind && r.name === name,
       );
       if (!owned || wanted.has(objectKey(o))) continue;
-      diff.push({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, action: 'delete' });
+      diff.push({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        name: o.metadata.name,
+        action: 'delete',
+      });
     }
   }
   return {
     valid: problems.length === 0,
     problems,
-    objects: [desiredPolicy, ...objects].map(redactSecret) as Array<Record<string, unknown>>,
+    objects: [desiredPolicy, ...objects].map(redactSecret) as Array<
+      Record<string, unknown>
+    >,
     diff,
     cluster,
   };
@@ -215,12 +289,16 @@ export async function previewPolicy(options: {
 /** `create 3, update 1, unchanged 2, delete 0` and one line per change. */
 export function describeDiff(diff: ApiDryRunResult['diff']): string {
   const count = (a: string) => diff.filter(d => d.action === a).length;
-  const head = `create ${count('create')}, update ${count('update')}, unchanged ${count('unchanged')}, delete ${count('delete')}`;
+  const head = `create ${count('create')}, update ${count(
+    'update',
+  )}, unchanged ${count('unchanged')}, delete ${count('delete')}`;
   const lines = diff
     .filter(d => d.action !== 'unchanged')
     .map(
       d =>
-        `- ${d.action} ${d.kind} ${d.name}${d.differences?.length ? ` (${d.differences.join(', ')})` : ''}`,
+        `- ${d.action} ${d.kind} ${d.name}${
+          d.differences?.length ? ` (${d.differences.join(', ')})` : ''
+        }`,
     );
   return [head, ...lines].join('\n');
 }
