@@ -82,6 +82,10 @@ export interface KubeServer {
   /** Registers a CRD as if it had been created through the API. */
   addCrd(crd: CRD): void;
   addToken(token: string, user: TokenUser): void;
+  /** Ends every open watch (clients see the stream close and re-watch); returns how many were closed. */
+  closeWatches(): number;
+  /** Forgets the watch history: resuming from an earlier resourceVersion then gets 410 Expired. */
+  compact(): void;
   stop(): Promise<void>;
 }
 
@@ -305,6 +309,16 @@ class Server implements KubeServer {
 
   delete(apiVersion: string, kind: string, namespace: string | undefined, name: string) {
     this.api.delete(this.typeOf(apiVersion, kind), namespace, name, {}, { manager: 'kube-server' });
+  }
+
+  closeWatches(): number {
+    const n = this.watches.size;
+    for (const w of [...this.watches]) w.end();
+    return n;
+  }
+
+  compact() {
+    this.store.compact();
   }
 
   async stop(): Promise<void> {
@@ -969,7 +983,16 @@ class Server implements KubeServer {
   private async admin(req: http.IncomingMessage, res: http.ServerResponse, p: string) {
     if (req.headers.authorization !== `Bearer ${this.adminToken}`) throw new StatusError(401, 'Unauthorized', 'Unauthorized: the admin token is required');
     const parts = p.split('/').filter(Boolean);
-    if (parts[1] !== 'faults') throw new StatusError(404, 'NotFound', 'unknown admin endpoint; use /admin/faults');
+    if (parts[1] === 'watches' && req.method === 'DELETE') {
+      this.send(res, 200, { closed: this.closeWatches() });
+      return;
+    }
+    if (parts[1] === 'compact' && req.method === 'POST') {
+      this.compact();
+      this.send(res, 200, { compactedTo: this.store.resourceVersion });
+      return;
+    }
+    if (parts[1] !== 'faults') throw new StatusError(404, 'NotFound', 'unknown admin endpoint; use /admin/faults, /admin/watches or /admin/compact');
     if (req.method === 'GET') {
       this.send(res, 200, { faults: this.faults.list() });
     } else if (req.method === 'POST') {

@@ -174,9 +174,17 @@ describe('@kubernetes/client-node against kube-server', () => {
     await core.deleteNamespacedConfigMap({ name: 'inf-1', namespace: 'demo' });
     const until = Date.now() + 3000;
     while (seen.length < 4 && Date.now() < until) await new Promise(r => setTimeout(r, 20));
-    await informer.stop();
     expect(seen).toEqual(['add inf-1', 'add inf-2', 'update inf-2', 'delete inf-1']);
     expect(informer.list('demo').map(o => o.metadata?.name)).toEqual(['inf-2']);
+
+    // Dropped watches and a compacted history (410 on resume) make it re-watch and relist; it keeps up.
+    server.compact();
+    expect(server.closeWatches()).toBeGreaterThan(0);
+    await core.createNamespacedConfigMap({ namespace: 'demo', body: { metadata: { name: 'inf-3', labels: { informed: 'yes' } } } });
+    const until2 = Date.now() + 5000;
+    while (!informer.get('inf-3', 'demo') && Date.now() < until2) await new Promise(r => setTimeout(r, 50));
+    await informer.stop();
+    expect(informer.list('demo').map(o => o.metadata?.name).sort()).toEqual(['inf-2', 'inf-3']);
   });
 
   it('server-side applies and reads custom resources through KubernetesObjectApi', async () => {

@@ -112,6 +112,12 @@ export class Store {
     for (const l of [...this.listeners]) l(e);
   }
 
+  /** Forgets the event history, so watches resuming from any earlier resourceVersion get 410 Expired. */
+  compact() {
+    this.history.length = 0;
+    this.compactedRV = this.rv;
+  }
+
   /** Retained events newer than `rv`, or 'expired' when some of them are no longer retained. */
   since(rv: number): StoreEvent[] | 'expired' {
     if (rv < this.compactedRV) return 'expired';
