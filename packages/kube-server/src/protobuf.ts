@@ -96,6 +96,83 @@ function objectMeta(buf: Buffer): Record<string, unknown> {
   return meta;
 }
 
+/*
+ * Typed messages `kubectl create deployment|service|job|cronjob` fill, by field number (k8s.io/api
+ * generated.proto; checked against bodies captured from kubectl 1.32). Unlisted fields are ignored.
+ * Types: s string, i int (0 omitted), i0 int (0 kept: a set pointer), b bool, m map, meta ObjectMeta,
+ * ios IntOrString, or a nested descriptor; a third element `true` means repeated.
+ */
+type FieldType = 's' | 'i' | 'i0' | 'b' | 'm' | 'meta' | 'ios' | Desc;
+interface Desc {
+  [no: number]: [string, FieldType, boolean?];
+}
+const ENV_VAR: Desc = { 1: ['name', 's'], 2: ['value', 's'] };
+const CONTAINER_PORT: Desc = { 1: ['name', 's'], 2: ['hostPort', 'i'], 3: ['containerPort', 'i'], 4: ['protocol', 's'], 5: ['hostIP', 's'] };
+const CONTAINER: Desc = {
+  1: ['name', 's'],
+  2: ['image', 's'],
+  3: ['command', 's', true],
+  4: ['args', 's', true],
+  5: ['workingDir', 's'],
+  6: ['ports', CONTAINER_PORT, true],
+  7: ['env', ENV_VAR, true],
+  14: ['imagePullPolicy', 's'],
+};
+const POD_SPEC: Desc = {
+  2: ['containers', CONTAINER, true],
+  3: ['restartPolicy', 's'],
+  7: ['nodeSelector', 'm'],
+  8: ['serviceAccountName', 's'],
+  10: ['nodeName', 's'],
+  20: ['initContainers', CONTAINER, true],
+};
+const POD_TEMPLATE: Desc = { 1: ['metadata', 'meta'], 2: ['spec', POD_SPEC] };
+const LABEL_SELECTOR: Desc = { 1: ['matchLabels', 'm'] };
+const JOB_SPEC: Desc = { 1: ['parallelism', 'i0'], 2: ['completions', 'i0'], 3: ['activeDeadlineSeconds', 'i0'], 6: ['template', POD_TEMPLATE], 7: ['backoffLimit', 'i0'] };
+const SPECS: Record<string, Desc> = {
+  Deployment: { 1: ['replicas', 'i0'], 2: ['selector', LABEL_SELECTOR], 3: ['template', POD_TEMPLATE], 5: ['minReadySeconds', 'i'] },
+  Pod: POD_SPEC,
+  Job: JOB_SPEC,
+  CronJob: { 1: ['schedule', 's'], 3: ['concurrencyPolicy', 's'], 4: ['suspend', 'b'], 5: ['jobTemplate', { 1: ['metadata', 'meta'], 2: ['spec', JOB_SPEC] }], 8: ['timeZone', 's'] },
+  Service: {
+    1: ['ports', { 1: ['name', 's'], 2: ['protocol', 's'], 3: ['port', 'i'], 4: ['targetPort', 'ios'], 5: ['nodePort', 'i'] }, true],
+    2: ['selector', 'm'],
+    3: ['clusterIP', 's'],
+    4: ['type', 's'],
+    10: ['externalName', 's'],
+  },
+};
+
+function decodeMessage(buf: Buffer, desc: Desc): Record<string, unknown> {
+  const out: Record<string, any> = {};
+  for (const f of fields(buf)) {
+    const def = desc[f.no];
+    if (!def) continue;
+    const [name, type, repeated] = def;
+    let v: unknown;
+    if (type === 's') v = str(f) || undefined;
+    else if (type === 'i') v = f.value || undefined;
+    else if (type === 'i0') v = f.value;
+    else if (type === 'b') v = f.value === 1;
+    else if (type === 'meta') v = objectMeta(f.value as Buffer);
+    else if (type === 'm') {
+      const [k, val] = mapEntry(f);
+      (out[name] ??= {})[k] = val;
+      continue;
+    } else if (type === 'ios') {
+      const ios = decodeMessage(f.value as Buffer, { 1: ['type', 'i'], 2: ['intVal', 'i0'], 3: ['strVal', 's'] });
+      v = ios.type === 1 ? ios.strVal : ios.intVal;
+    } else {
+      const m = decodeMessage(f.value as Buffer, type);
+      v = Object.keys(m).length ? m : undefined;
+    }
+    if (repeated) {
+      if (v !== undefined || type === 's') (out[name] ??= []).push(v ?? '');
+    } else if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
 const RESOURCE_ATTRIBUTES = ['', 'namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'];
 
 function accessReviewSpec(buf: Buffer): Record<string, unknown> {
@@ -166,7 +243,8 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
         if (f.no === 2) obj.spec = accessReviewSpec(f.value as Buffer);
         break;
       default:
-        throw new Error(`protobuf bodies of kind ${kind} are not supported; send JSON`);
+        if (!SPECS[kind]) throw new Error(`protobuf bodies of kind ${kind} are not supported; send JSON`);
+        if (f.no === 2) obj.spec = decodeMessage(f.value as Buffer, SPECS[kind]);
     }
   }
   obj.metadata ??= {};
