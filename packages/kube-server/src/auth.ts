@@ -27,7 +27,8 @@ export interface Attributes {
   name?: string;
 }
 
-const matchList = (list: string[] | undefined, value: string) => !list || list.includes('*') || list.includes(value);
+const matchList = (list: string[] | undefined, value: string) =>
+  !list || list.includes('*') || list.includes(value);
 
 export function allowed(user: TokenUser, a: Attributes): boolean {
   if (!user.rules) return true;
@@ -37,9 +38,14 @@ export function allowed(user: TokenUser, a: Attributes): boolean {
     r =>
       matchList(r.verbs, a.verb) &&
       matchList(r.apiGroups, a.group) &&
-      (r.resources.includes('*') || r.resources.includes(res) || r.resources.includes(qualified) ||
-        (!!a.subresource && r.resources.includes(`${qualified}/${a.subresource}`))) &&
-      (!r.namespaces || r.namespaces.includes('*') || (a.namespace !== undefined && r.namespaces.includes(a.namespace))),
+      (r.resources.includes('*') ||
+        r.resources.includes(res) ||
+        r.resources.includes(qualified) ||
+        (!!a.subresource &&
+          r.resources.includes(`${qualified}/${a.subresource}`))) &&
+      (!r.namespaces ||
+        r.namespaces.includes('*') ||
+        (a.namespace !== undefined && r.namespaces.includes(a.namespace))),
   );
 }
 
@@ -48,6 +54,8 @@ export function forbiddenMessage(user: string, a: Attributes): string {
   const qualified = a.group ? `${a.resource}.${a.group}` : a.resource;
   const subject = a.name ? `${qualified} "${a.name}"` : qualified;
   const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const where = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
+  const where = a.namespace
+    ? `in the namespace "${a.namespace}"`
+    : 'at the cluster scope';
   return `${subject} is forbidden: User "${user}" cannot ${a.verb} resource "${res}" in API group "${a.group}" ${where}`;
 }

@@ -16,10 +16,29 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 25);
 
-function request(agent: http.Agent, base: URL, token: string, method: string, p: string, body?: string, contentType = 'application/json'): Promise<number> {
+function request(
+  agent: http.Agent,
+  base: URL,
+  token: string,
+  method: string,
+  p: string,
+  body?: string,
+  contentType = 'application/json',
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { agent, host: base.hostname, port: base.port, method, path: p, headers: { Authorization: `Bearer ${token}`, 'Content-Type': contentType, Accept: 'application/json' } },
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method,
+        path: p,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': contentType,
+          Accept: 'application/json',
+        },
+      },
       res => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -49,35 +68,77 @@ async function rps(op: (i: number) => Promise<number>): Promise<number> {
 
 export async function main(): Promise<void> {
   const started = Date.now();
-  const server = await startKubeServer({ crdDirs: [], anonymous: false, watchHistory: 5000 });
+  const server = await startKubeServer({
+    crdDirs: [],
+    anonymous: false,
+    watchHistory: 5000,
+  });
   const base = new URL(server.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
-  const call = (method: string, p: string, body?: string, ct?: string) => request(agent, base, server.token, method, p, body, ct);
-  const out = (k: string, v: string | number) => process.stdout.write(`${k}: ${v}\n`);
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: CONCURRENCY * 2,
+  });
+  const call = (method: string, p: string, body?: string, ct?: string) =>
+    request(agent, base, server.token, method, p, body, ct);
+  const out = (k: string, v: string | number) =>
+    process.stdout.write(`${k}: ${v}\n`);
 
-  out('note', 'client and server share one Node process; figures are a floor for the server alone');
-  await call('POST', '/api/v1/namespaces', JSON.stringify({ metadata: { name: 'bench' } }));
+  out(
+    'note',
+    'client and server share one Node process; figures are a floor for the server alone',
+  );
+  await call(
+    'POST',
+    '/api/v1/namespaces',
+    JSON.stringify({ metadata: { name: 'bench' } }),
+  );
   for (let i = 0; i < 100; i++) {
-    await call('POST', '/api/v1/namespaces/bench/configmaps', JSON.stringify({ metadata: { name: `cm-${i}`, labels: { app: `a${i % 10}` } }, data: { k: 'v'.repeat(200) } }));
+    await call(
+      'POST',
+      '/api/v1/namespaces/bench/configmaps',
+      JSON.stringify({
+        metadata: { name: `cm-${i}`, labels: { app: `a${i % 10}` } },
+        data: { k: 'v'.repeat(200) },
+      }),
+    );
   }
 
-  out('get_rps', await rps(() => call('GET', '/api/v1/namespaces/bench/configmaps/cm-1')));
-  out('list_100_rps', await rps(() => call('GET', '/api/v1/namespaces/bench/configmaps')));
-  out('list_labelselector_rps', await rps(() => call('GET', '/api/v1/namespaces/bench/configmaps?labelSelector=app%3Da3')));
+  out(
+    'get_rps',
+    await rps(() => call('GET', '/api/v1/namespaces/bench/configmaps/cm-1')),
+  );
+  out(
+    'list_100_rps',
+    await rps(() => call('GET', '/api/v1/namespaces/bench/configmaps')),
+  );
+  out(
+    'list_labelselector_rps',
+    await rps(() =>
+      call('GET', '/api/v1/namespaces/bench/configmaps?labelSelector=app%3Da3'),
+    ),
+  );
   out(
     'ssa_rps',
     await rps(i =>
       call(
         'PATCH',
         `/api/v1/namespaces/bench/configmaps/ssa-${i % 50}?fieldManager=bench`,
-        JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `ssa-${i % 50}`, namespace: 'bench' }, data: { n: String(i) } }),
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `ssa-${i % 50}`, namespace: 'bench' },
+          data: { n: String(i) },
+        }),
         'application/apply-patch+yaml',
       ),
     ),
   );
 
   // Watch fan-out: WATCHERS watches on one namespace, then writes; count delivered events.
-  const watchAgent = new http.Agent({ keepAlive: false, maxSockets: WATCHERS + 5 });
+  const watchAgent = new http.Agent({
+    keepAlive: false,
+    maxSockets: WATCHERS + 5,
+  });
   let delivered = 0;
   const streams: http.ClientRequest[] = [];
   await Promise.all(
@@ -86,7 +147,13 @@ export async function main(): Promise<void> {
       () =>
         new Promise<void>(resolve => {
           const req = http.request(
-            { agent: watchAgent, host: base.hostname, port: base.port, path: `/api/v1/namespaces/bench/configmaps?watch=true&resourceVersion=${Number.MAX_SAFE_INTEGER}`, headers: { Authorization: `Bearer ${server.token}` } },
+            {
+              agent: watchAgent,
+              host: base.hostname,
+              port: base.port,
+              path: `/api/v1/namespaces/bench/configmaps?watch=true&resourceVersion=${Number.MAX_SAFE_INTEGER}`,
+              headers: { Authorization: `Bearer ${server.token}` },
+            },
             res => {
               let buf = '';
               res.on('data', (c: Buffer) => {
@@ -109,12 +176,18 @@ export async function main(): Promise<void> {
   for (let i = 0; i < writes; i += CONCURRENCY) {
     await Promise.all(
       Array.from({ length: Math.min(CONCURRENCY, writes - i) }, (_, j) =>
-        call('PATCH', `/api/v1/namespaces/bench/configmaps/cm-${(i + j) % 100}`, JSON.stringify({ data: { w: String(i + j) } }), 'application/merge-patch+json'),
+        call(
+          'PATCH',
+          `/api/v1/namespaces/bench/configmaps/cm-${(i + j) % 100}`,
+          JSON.stringify({ data: { w: String(i + j) } }),
+          'application/merge-patch+json',
+        ),
       ),
     );
   }
   const expected = writes * WATCHERS;
-  while (delivered < expected && Date.now() - t0 < 30_000) await new Promise(r => setTimeout(r, 10));
+  while (delivered < expected && Date.now() - t0 < 30_000)
+    await new Promise(r => setTimeout(r, 10));
   const secs = (Date.now() - t0) / 1000;
   out('watch_watchers', WATCHERS);
   out('watch_writes', writes);
@@ -134,7 +207,13 @@ export async function main(): Promise<void> {
         const code = await call(
           'POST',
           `/api/v1/namespaces/bench/configmaps`,
-          JSON.stringify({ metadata: { name: `obj-${i}`, labels: { app: `a${i % 10}`, shard: String(i % 100) } }, data: { payload: `value-${i}`.padEnd(256, 'x') } }),
+          JSON.stringify({
+            metadata: {
+              name: `obj-${i}`,
+              labels: { app: `a${i % 10}`, shard: String(i % 100) },
+            },
+            data: { payload: `value-${i}`.padEnd(256, 'x') },
+          }),
         );
         if (code !== 201) throw new Error(`create failed with ${code}`);
       }
@@ -143,7 +222,10 @@ export async function main(): Promise<void> {
   out('create_25k_seconds', ((Date.now() - t1) / 1000).toFixed(1));
   out('create_25k_rps', Math.round(OBJECTS / ((Date.now() - t1) / 1000)));
   const t2 = Date.now();
-  await call('GET', '/api/v1/namespaces/bench/configmaps?labelSelector=shard%3D7');
+  await call(
+    'GET',
+    '/api/v1/namespaces/bench/configmaps?labelSelector=shard%3D7',
+  );
   out('list_25k_labelselector_ms', Date.now() - t2);
   const t3 = Date.now();
   await call('GET', '/api/v1/configmaps');

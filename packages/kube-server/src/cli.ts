@@ -23,13 +23,19 @@ Options:
   --help               show this help
 `;
 
-export function parseArgs(argv: string[]): KubeServerOptions & { kubeconfig?: string; help?: boolean } {
-  const o: KubeServerOptions & { kubeconfig?: string; help?: boolean } = { port: 6443 };
+export function parseArgs(
+  argv: string[],
+): KubeServerOptions & { kubeconfig?: string; help?: boolean } {
+  const o: KubeServerOptions & { kubeconfig?: string; help?: boolean } = {
+    port: 6443,
+  };
   const crds: string[] = [];
   let noDefault = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] = a.includes('=')
+      ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+      : [a, undefined];
     const value = () => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
@@ -82,7 +88,8 @@ export function parseArgs(argv: string[]): KubeServerOptions & { kubeconfig?: st
   }
   if (crds.length) o.crdDirs = crds;
   else if (noDefault) o.crdDirs = [];
-  if (!Number.isInteger(o.port) || o.port! < 0 || o.port! > 65535) throw new Error('--port must be a port number');
+  if (!Number.isInteger(o.port) || o.port! < 0 || o.port! > 65535)
+    throw new Error('--port must be a port number');
   return o;
 }
 
@@ -100,7 +107,13 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     return;
   }
   const crdDirs = opts.crdDirs ?? defaultCrdDirs();
-  const server = await startKubeServer({ ...opts, crdDirs, log: opts.log ?? (l => l.startsWith('simulation') && process.stderr.write(`${l}\n`)) });
+  const server = await startKubeServer({
+    ...opts,
+    crdDirs,
+    log:
+      opts.log ??
+      (l => l.startsWith('simulation') && process.stderr.write(`${l}\n`)),
+  });
   const kubeconfig = path.resolve(opts.kubeconfig ?? '.kube-server/kubeconfig');
   server.writeKubeconfig(kubeconfig);
   process.stdout.write(
@@ -108,7 +121,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       `kube-server (a development and test API server, not a cluster) listening on ${server.url}`,
       `kubeconfig: ${kubeconfig}   (export KUBECONFIG=${kubeconfig})`,
       `CRDs from: ${crdDirs.join(', ') || '(none)'}`,
-      `simulated controllers: ${opts.simulate ? 'on' : 'off'}; demo seed: ${opts.demo ? 'on' : 'off'}; data file: ${opts.dataFile ?? '(none)'}`,
+      `simulated controllers: ${opts.simulate ? 'on' : 'off'}; demo seed: ${
+        opts.demo ? 'on' : 'off'
+      }; data file: ${opts.dataFile ?? '(none)'}`,
       `admin token (POST ${server.url}/admin/faults): ${server.adminToken}`,
       '',
     ].join('\n'),

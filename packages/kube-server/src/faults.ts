@@ -1,6 +1,12 @@
 /* Fault injection: latency, errors, throttling, resets, conflict storms and partitions, chosen per request. */
 
-export type FaultKind = 'latency' | 'error' | 'throttle' | 'reset' | 'conflict' | 'partition';
+export type FaultKind =
+  | 'latency'
+  | 'error'
+  | 'throttle'
+  | 'reset'
+  | 'conflict'
+  | 'partition';
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -33,7 +39,14 @@ export interface FaultRequest {
   namespace?: string;
 }
 
-const KINDS: FaultKind[] = ['latency', 'error', 'throttle', 'reset', 'conflict', 'partition'];
+const KINDS: FaultKind[] = [
+  'latency',
+  'error',
+  'throttle',
+  'reset',
+  'conflict',
+  'partition',
+];
 
 /** mulberry32: small, seedable, good enough to make fault runs repeatable. */
 function prng(seed: number): () => number {
@@ -63,9 +76,13 @@ export class Faults {
   }
 
   add(spec: FaultSpec): string {
-    if (!KINDS.includes(spec.kind)) throw new Error(`unknown fault kind "${spec.kind}"; one of ${KINDS.join(', ')}`);
+    if (!KINDS.includes(spec.kind))
+      throw new Error(
+        `unknown fault kind "${spec.kind}"; one of ${KINDS.join(', ')}`,
+      );
     const p = spec.probability ?? 1;
-    if (!(p >= 0 && p <= 1)) throw new Error('probability must be between 0 and 1');
+    if (!(p >= 0 && p <= 1))
+      throw new Error('probability must be between 0 and 1');
     const id = `f${this.nextId++}`;
     this.faults.push({ ...spec, probability: p, id, hits: 0 });
     return id;
@@ -108,7 +125,12 @@ export class Faults {
     let terminal = false;
     for (const f of [...this.faults]) {
       if (f.verb && f.verb !== r.verb) continue;
-      if (f.resource && f.resource !== r.resource && f.resource !== (r.group ? `${r.resource}.${r.group}` : r.resource)) continue;
+      if (
+        f.resource &&
+        f.resource !== r.resource &&
+        f.resource !== (r.group ? `${r.resource}.${r.group}` : r.resource)
+      )
+        continue;
       if (f.namespace && f.namespace !== r.namespace) continue;
       if (f.kind !== 'latency' && terminal) continue;
       if (this.random() >= (f.probability ?? 1)) continue;

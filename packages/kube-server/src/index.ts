@@ -13,10 +13,20 @@ export {
   findCrd,
   crdSchema,
 } from './validation';
-export type { SchemaProblem, JSONSchemaProps, CRD, CRDVersion, ValidateOptions } from './validation';
+export type {
+  SchemaProblem,
+  JSONSchemaProps,
+  CRD,
+  CRDVersion,
+  ValidateOptions,
+} from './validation';
 export { startKubeServer } from './startKubeServer';
 export { defaultCrdDirs } from './KubeServer';
-export type { KubeServer, KubeServerOptions, KubeconfigOptions } from './KubeServer';
+export type {
+  KubeServer,
+  KubeServerOptions,
+  KubeconfigOptions,
+} from './KubeServer';
 export type { AccessRule, TokenUser } from './auth';
 export { Faults } from './faults';
 export type { Fault, FaultSpec, FaultKind } from './faults';

@@ -79,16 +79,34 @@ describe('kubectl against kube-server', () => {
     return f;
   };
 
-  const kubectl = (args: string[], opts: { kubeconfig?: string; timeoutMs?: number } = {}): Promise<Result> =>
+  const kubectl = (
+    args: string[],
+    opts: { kubeconfig?: string; timeoutMs?: number } = {},
+  ): Promise<Result> =>
     new Promise(resolve => {
-      const child = spawn('kubectl', ['--kubeconfig', opts.kubeconfig ?? path.join(dir, 'kubeconfig'), ...args], {
-        env: { ...process.env, KUBECACHEDIR: path.join(dir, 'cache'), HOME: dir },
-      });
+      const child = spawn(
+        'kubectl',
+        [
+          '--kubeconfig',
+          opts.kubeconfig ?? path.join(dir, 'kubeconfig'),
+          ...args,
+        ],
+        {
+          env: {
+            ...process.env,
+            KUBECACHEDIR: path.join(dir, 'cache'),
+            HOME: dir,
+          },
+        },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', d => (stdout += d));
       child.stderr.on('data', d => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+      const timer = setTimeout(
+        () => child.kill('SIGKILL'),
+        opts.timeoutMs ?? 30_000,
+      );
       child.on('close', code => {
         clearTimeout(timer);
         resolve({ code: code ?? -1, stdout, stderr });
@@ -97,7 +115,10 @@ describe('kubectl against kube-server', () => {
 
   const ok = async (args: string[], opts?: { kubeconfig?: string }) => {
     const r = await kubectl(args, opts);
-    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+    if (r.code !== 0)
+      throw new Error(
+        `kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`,
+      );
     return r.stdout;
   };
 
@@ -107,7 +128,16 @@ describe('kubectl against kube-server', () => {
       https: true,
       crdDirs: [upstream],
       tokens: {
-        'viewer-token': { user: 'viewer', rules: [{ verbs: ['get', 'list', 'watch'], resources: ['widgets'], namespaces: ['demo'] }] },
+        'viewer-token': {
+          user: 'viewer',
+          rules: [
+            {
+              verbs: ['get', 'list', 'watch'],
+              resources: ['widgets'],
+              namespaces: ['demo'],
+            },
+          ],
+        },
       },
     });
     server.writeKubeconfig(path.join(dir, 'kubeconfig'));
@@ -127,23 +157,36 @@ describe('kubectl against kube-server', () => {
     server.writeKubeconfig(kc, { token: 'nope' });
     const r = await kubectl(['get', 'ns'], { kubeconfig: kc });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('You must be logged in to the server (Unauthorized)');
+    expect(r.stderr).toContain(
+      'You must be logged in to the server (Unauthorized)',
+    );
   });
 
   it('applies custom resources server-side and prints their printer columns', async () => {
-    expect(await ok(['apply', '--server-side', '-f', write('w1.yaml', widget('w1', '{size: 3, color: blue}'))])).toContain(
-      'widget.example.com/w1 serverside-applied',
-    );
+    expect(
+      await ok([
+        'apply',
+        '--server-side',
+        '-f',
+        write('w1.yaml', widget('w1', '{size: 3, color: blue}')),
+      ]),
+    ).toContain('widget.example.com/w1 serverside-applied');
     const table = await ok(['get', 'wd', '-n', 'demo']);
     expect(table).toMatch(/NAME\s+SIZE\s+COLOR\s+PROGRAMMED\s+AGE/);
     expect(table).toMatch(/w1\s+3\s+blue\s+\d+s/);
-    expect(await ok(['get', 'widgets.example.com', '-A'])).toMatch(/NAMESPACE\s+NAME[\s\S]*demo\s+w1/);
+    expect(await ok(['get', 'widgets.example.com', '-A'])).toMatch(
+      /NAMESPACE\s+NAME[\s\S]*demo\s+w1/,
+    );
   });
 
   it('applies the project CRDs (or, before they exist, an upstream CRD) server-side', async () => {
-    const source = fs.existsSync(projectCrds) ? projectCrds : path.join(upstream, 'gateway-api-v1.5.1/gateways.yaml');
+    const source = fs.existsSync(projectCrds)
+      ? projectCrds
+      : path.join(upstream, 'gateway-api-v1.5.1/gateways.yaml');
     const out = await ok(['apply', '--server-side', '-f', source]);
-    expect(out).toMatch(/customresourcedefinition.apiextensions.k8s.io\/\S+ serverside-applied/);
+    expect(out).toMatch(
+      /customresourcedefinition.apiextensions.k8s.io\/\S+ serverside-applied/,
+    );
   });
 
   it('applies upstream objects server-side', async () => {
@@ -171,62 +214,171 @@ spec:
 `,
     );
     const out = await ok(['apply', '--server-side', '-f', objects]);
-    expect(out).toContain('gateway.gateway.networking.k8s.io/gw serverside-applied');
-    expect(out).toContain('clienttrafficpolicy.gateway.envoyproxy.io/ctp serverside-applied');
-    expect(await ok(['get', 'gateways', '-n', 'demo'])).toMatch(/NAME\s+CLASS\s+ADDRESS\s+PROGRAMMED\s+AGE\s+gw\s+eg/);
+    expect(out).toContain(
+      'gateway.gateway.networking.k8s.io/gw serverside-applied',
+    );
+    expect(out).toContain(
+      'clienttrafficpolicy.gateway.envoyproxy.io/ctp serverside-applied',
+    );
+    expect(await ok(['get', 'gateways', '-n', 'demo'])).toMatch(
+      /NAME\s+CLASS\s+ADDRESS\s+PROGRAMMED\s+AGE\s+gw\s+eg/,
+    );
   });
 
   it('refuses a malformed object with the field paths and values', async () => {
-    const r = await kubectl(['apply', '--server-side', '-f', write('bad.yaml', widget('bad', '{size: 0, color: purple}'))]);
+    const r = await kubectl([
+      'apply',
+      '--server-side',
+      '-f',
+      write('bad.yaml', widget('bad', '{size: 0, color: purple}')),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('The Widget "bad" is invalid');
-    expect(r.stderr).toContain('spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1');
-    expect(r.stderr).toContain('spec.color: Unsupported value: "purple": supported values: "red", "blue", "green"');
+    expect(r.stderr).toContain(
+      'spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1',
+    );
+    expect(r.stderr).toContain(
+      'spec.color: Unsupported value: "purple": supported values: "red", "blue", "green"',
+    );
 
     const policy = await kubectl([
       'apply',
       '--server-side',
       '-f',
-      write('badpolicy.yaml', 'apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: BackendTrafficPolicy\nmetadata: {name: bad, namespace: demo}\nspec:\n  retry: {numRetries: -1}\n'),
+      write(
+        'badpolicy.yaml',
+        'apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: BackendTrafficPolicy\nmetadata: {name: bad, namespace: demo}\nspec:\n  retry: {numRetries: -1}\n',
+      ),
     ]);
     expect(policy.code).toBe(1);
     expect(policy.stderr).toContain('spec.retry.numRetries: Invalid value: -1');
 
-    const unknown = await kubectl(['apply', '--server-side', '-f', write('unknown.yaml', widget('u', '{size: 1, colour: red}'))]);
-    expect(unknown.stderr).toContain('strict decoding error: unknown field "spec.colour"');
+    const unknown = await kubectl([
+      'apply',
+      '--server-side',
+      '-f',
+      write('unknown.yaml', widget('u', '{size: 1, colour: red}')),
+    ]);
+    expect(unknown.stderr).toContain(
+      'strict decoding error: unknown field "spec.colour"',
+    );
   });
 
   it('patches status, then kubectl wait sees the condition', async () => {
-    await ok(['apply', '--server-side', '-f', write('w2.yaml', widget('w2', '{size: 1}'))]);
-    const wait = kubectl(['wait', '--for=condition=Programmed', 'widget/w2', '-n', 'demo', '--timeout=20s']);
+    await ok([
+      'apply',
+      '--server-side',
+      '-f',
+      write('w2.yaml', widget('w2', '{size: 1}')),
+    ]);
+    const wait = kubectl([
+      'wait',
+      '--for=condition=Programmed',
+      'widget/w2',
+      '-n',
+      'demo',
+      '--timeout=20s',
+    ]);
     await new Promise(r => setTimeout(r, 500));
     await ok([
-      'patch', 'wd', 'w2', '-n', 'demo', '--subresource=status', '--type=merge',
-      '-p', '{"status":{"conditions":[{"type":"Programmed","status":"True","observedGeneration":1}]}}',
+      'patch',
+      'wd',
+      'w2',
+      '-n',
+      'demo',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"conditions":[{"type":"Programmed","status":"True","observedGeneration":1}]}}',
     ]);
     const r = await wait;
     expect(r.stdout).toContain('widget.example.com/w2 condition met');
-    expect(await ok(['get', 'wd', 'w2', '-n', 'demo'])).toMatch(/w2\s+1\s+True/);
+    expect(await ok(['get', 'wd', 'w2', '-n', 'demo'])).toMatch(
+      /w2\s+1\s+True/,
+    );
   });
 
   it('moves generation only on spec changes', async () => {
-    await ok(['apply', '--server-side', '-f', write('g.yaml', widget('gen', '{size: 1}'))]);
-    const gen = async () => (await ok(['get', 'wd', 'gen', '-n', 'demo', '-o', 'jsonpath={.metadata.generation}'])).trim();
+    await ok([
+      'apply',
+      '--server-side',
+      '-f',
+      write('g.yaml', widget('gen', '{size: 1}')),
+    ]);
+    const gen = async () =>
+      (
+        await ok([
+          'get',
+          'wd',
+          'gen',
+          '-n',
+          'demo',
+          '-o',
+          'jsonpath={.metadata.generation}',
+        ])
+      ).trim();
     expect(await gen()).toBe('1');
     await ok(['label', 'wd', 'gen', '-n', 'demo', 'team=a']);
     await ok(['annotate', 'wd', 'gen', '-n', 'demo', 'note=x']);
-    await ok(['patch', 'wd', 'gen', '-n', 'demo', '--subresource=status', '--type=merge', '-p', '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}']);
+    await ok([
+      'patch',
+      'wd',
+      'gen',
+      '-n',
+      'demo',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}',
+    ]);
     expect(await gen()).toBe('1');
-    await ok(['patch', 'wd', 'gen', '-n', 'demo', '--type=merge', '-p', '{"spec":{"size":2}}']);
+    await ok([
+      'patch',
+      'wd',
+      'gen',
+      '-n',
+      'demo',
+      '--type=merge',
+      '-p',
+      '{"spec":{"size":2}}',
+    ]);
     expect(await gen()).toBe('2');
-    expect(await ok(['patch', 'wd', 'gen', '-n', 'demo', '--type=merge', '-p', '{"spec":{"size":2}}'])).toContain('patched (no change)');
+    expect(
+      await ok([
+        'patch',
+        'wd',
+        'gen',
+        '-n',
+        'demo',
+        '--type=merge',
+        '-p',
+        '{"spec":{"size":2}}',
+      ]),
+    ).toContain('patched (no change)');
     expect(await gen()).toBe('2');
   });
 
   it('answers a stale replace with a conflict', async () => {
-    await ok(['apply', '--server-side', '-f', write('r.yaml', widget('rep', '{size: 1}'))]);
-    const stale = write('stale.yaml', await ok(['get', 'wd', 'rep', '-n', 'demo', '-o', 'yaml']));
-    await ok(['patch', 'wd', 'rep', '-n', 'demo', '--type=merge', '-p', '{"spec":{"size":9}}']);
+    await ok([
+      'apply',
+      '--server-side',
+      '-f',
+      write('r.yaml', widget('rep', '{size: 1}')),
+    ]);
+    const stale = write(
+      'stale.yaml',
+      await ok(['get', 'wd', 'rep', '-n', 'demo', '-o', 'yaml']),
+    );
+    await ok([
+      'patch',
+      'wd',
+      'rep',
+      '-n',
+      'demo',
+      '--type=merge',
+      '-p',
+      '{"spec":{"size":9}}',
+    ]);
     const r = await kubectl(['replace', '-f', stale]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
@@ -235,41 +387,110 @@ spec:
   });
 
   it('streams watch events to kubectl get -w', async () => {
-    const watching = kubectl(['get', 'wd', '-n', 'demo', '-w', '--request-timeout=4s']);
+    const watching = kubectl([
+      'get',
+      'wd',
+      '-n',
+      'demo',
+      '-w',
+      '--request-timeout=4s',
+    ]);
     await new Promise(r => setTimeout(r, 1500));
-    await ok(['apply', '--server-side', '-f', write('w3.yaml', widget('watched', '{size: 4, color: green}'))]);
+    await ok([
+      'apply',
+      '--server-side',
+      '-f',
+      write('w3.yaml', widget('watched', '{size: 4, color: green}')),
+    ]);
     const r = await watching;
     expect(r.stdout).toMatch(/watched\s+4\s+green/);
   });
 
   it('collects owned objects when their owner is deleted', async () => {
-    await ok(['create', 'configmap', 'owner', '-n', 'demo', '--from-literal=a=b']);
-    const uid = (await ok(['get', 'cm', 'owner', '-n', 'demo', '-o', 'jsonpath={.metadata.uid}'])).trim();
-    await ok(['apply', '-f', write('owned.yaml', widget('owned', '{size: 1}', `, ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: owner, uid: ${uid}}]`))]);
+    await ok([
+      'create',
+      'configmap',
+      'owner',
+      '-n',
+      'demo',
+      '--from-literal=a=b',
+    ]);
+    const uid = (
+      await ok([
+        'get',
+        'cm',
+        'owner',
+        '-n',
+        'demo',
+        '-o',
+        'jsonpath={.metadata.uid}',
+      ])
+    ).trim();
+    await ok([
+      'apply',
+      '-f',
+      write(
+        'owned.yaml',
+        widget(
+          'owned',
+          '{size: 1}',
+          `, ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: owner, uid: ${uid}}]`,
+        ),
+      ),
+    ]);
     expect(await ok(['get', 'wd', 'owned', '-n', 'demo'])).toContain('owned');
-    expect(await ok(['delete', 'cm', 'owner', '-n', 'demo'])).toContain('configmap "owner" deleted');
+    expect(await ok(['delete', 'cm', 'owner', '-n', 'demo'])).toContain(
+      'configmap "owner" deleted',
+    );
     const r = await kubectl(['get', 'wd', 'owned', '-n', 'demo']);
     expect(r.stderr).toContain('widgets.example.com "owned" not found');
   });
 
   it('forbids what a restricted token is not granted, with the real message', async () => {
     const kubeconfig = path.join(dir, 'viewer');
-    expect(await ok(['get', 'wd', '-n', 'demo'], { kubeconfig })).toContain('w1');
-    const list = await kubectl(['get', 'configmaps', '-n', 'demo'], { kubeconfig });
+    expect(await ok(['get', 'wd', '-n', 'demo'], { kubeconfig })).toContain(
+      'w1',
+    );
+    const list = await kubectl(['get', 'configmaps', '-n', 'demo'], {
+      kubeconfig,
+    });
     expect(list.stderr).toContain(
       'Error from server (Forbidden): configmaps is forbidden: User "viewer" cannot list resource "configmaps" in API group "" in the namespace "demo"',
     );
-    const del = await kubectl(['delete', 'wd', 'w1', '-n', 'demo'], { kubeconfig });
-    expect(del.stderr).toContain('widgets.example.com "w1" is forbidden: User "viewer" cannot delete resource "widgets" in API group "example.com" in the namespace "demo"');
-    expect((await kubectl(['auth', 'can-i', 'delete', 'widgets', '-n', 'demo'], { kubeconfig })).stdout.trim()).toBe('no');
-    expect((await kubectl(['auth', 'can-i', 'list', 'widgets', '-n', 'demo'], { kubeconfig })).stdout.trim()).toBe('yes');
+    const del = await kubectl(['delete', 'wd', 'w1', '-n', 'demo'], {
+      kubeconfig,
+    });
+    expect(del.stderr).toContain(
+      'widgets.example.com "w1" is forbidden: User "viewer" cannot delete resource "widgets" in API group "example.com" in the namespace "demo"',
+    );
+    expect(
+      (
+        await kubectl(['auth', 'can-i', 'delete', 'widgets', '-n', 'demo'], {
+          kubeconfig,
+        })
+      ).stdout.trim(),
+    ).toBe('no');
+    expect(
+      (
+        await kubectl(['auth', 'can-i', 'list', 'widgets', '-n', 'demo'], {
+          kubeconfig,
+        })
+      ).stdout.trim(),
+    ).toBe('yes');
   });
 
   it('client-side applies built-ins with strategic merge patches, scales, shows logs and top', async () => {
-    const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: demo}\ndata: ${data}\n`;
-    expect(await ok(['apply', '-f', write('cm.yaml', cm('{a: "1", b: "2"}'))])).toContain('configmap/app created');
-    expect(await ok(['apply', '-f', write('cm.yaml', cm('{a: "1", c: "3"}'))])).toContain('configmap/app configured');
-    expect(await ok(['get', 'cm', 'app', '-n', 'demo', '-o', 'jsonpath={.data}'])).toBe('{"a":"1","c":"3"}');
+    const cm = (data: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: demo}\ndata: ${data}\n`;
+    expect(
+      await ok(['apply', '-f', write('cm.yaml', cm('{a: "1", b: "2"}'))]),
+    ).toContain('configmap/app created');
+    expect(
+      await ok(['apply', '-f', write('cm.yaml', cm('{a: "1", c: "3"}'))]),
+    ).toContain('configmap/app configured');
+    expect(
+      await ok(['get', 'cm', 'app', '-n', 'demo', '-o', 'jsonpath={.data}']),
+    ).toBe('{"a":"1","c":"3"}');
     const deploy = `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: demo, labels: {app: web}}
@@ -285,21 +506,68 @@ metadata: {name: web-1, namespace: demo, labels: {app: web}}
 spec: {containers: [{name: web, image: nginx}]}
 `;
     await ok(['apply', '-f', write('deploy.yaml', deploy)]);
-    expect(await ok(['scale', 'deployment/web', '-n', 'demo', '--replicas=3'])).toContain('deployment.apps/web scaled');
-    expect(await ok(['get', 'deploy', 'web', '-n', 'demo', '-o', 'jsonpath={.spec.replicas}/{.metadata.generation}'])).toBe('3/2');
+    expect(
+      await ok(['scale', 'deployment/web', '-n', 'demo', '--replicas=3']),
+    ).toContain('deployment.apps/web scaled');
+    expect(
+      await ok([
+        'get',
+        'deploy',
+        'web',
+        '-n',
+        'demo',
+        '-o',
+        'jsonpath={.spec.replicas}/{.metadata.generation}',
+      ]),
+    ).toBe('3/2');
     expect(await ok(['logs', 'web-1', '-n', 'demo'])).toContain('simulated');
-    expect(await ok(['top', 'pods', '-n', 'demo'])).toMatch(/web-1\s+5m\s+20Mi/);
+    expect(await ok(['top', 'pods', '-n', 'demo'])).toMatch(
+      /web-1\s+5m\s+20Mi/,
+    );
   });
 
   it('creates config maps and secrets from protobuf bodies, and deletes a namespace with its objects', async () => {
     await ok(['create', 'namespace', 'scratch']);
-    await ok(['create', 'configmap', 'c', '-n', 'scratch', '--from-literal=k=v']);
-    await ok(['create', 'secret', 'generic', 's', '-n', 'scratch', '--from-literal=password=p']);
-    expect(await ok(['get', 'cm', 'c', '-n', 'scratch', '-o', 'jsonpath={.data.k}'])).toBe('v');
-    expect(await ok(['get', 'secret', 's', '-n', 'scratch', '-o', 'jsonpath={.data.password}'])).toBe(Buffer.from('p').toString('base64'));
+    await ok([
+      'create',
+      'configmap',
+      'c',
+      '-n',
+      'scratch',
+      '--from-literal=k=v',
+    ]);
+    await ok([
+      'create',
+      'secret',
+      'generic',
+      's',
+      '-n',
+      'scratch',
+      '--from-literal=password=p',
+    ]);
+    expect(
+      await ok(['get', 'cm', 'c', '-n', 'scratch', '-o', 'jsonpath={.data.k}']),
+    ).toBe('v');
+    expect(
+      await ok([
+        'get',
+        'secret',
+        's',
+        '-n',
+        'scratch',
+        '-o',
+        'jsonpath={.data.password}',
+      ]),
+    ).toBe(Buffer.from('p').toString('base64'));
     const dup = await kubectl(['create', 'namespace', 'scratch']);
-    expect(dup.stderr).toContain('Error from server (AlreadyExists): namespaces "scratch" already exists');
-    expect(await ok(['delete', 'namespace', 'scratch'])).toContain('namespace "scratch" deleted');
-    expect((await kubectl(['get', 'cm', 'c', '-n', 'scratch'])).stderr).toContain('not found');
+    expect(dup.stderr).toContain(
+      'Error from server (AlreadyExists): namespaces "scratch" already exists',
+    );
+    expect(await ok(['delete', 'namespace', 'scratch'])).toContain(
+      'namespace "scratch" deleted',
+    );
+    expect(
+      (await kubectl(['get', 'cm', 'c', '-n', 'scratch'])).stderr,
+    ).toContain('not found');
   });
 });

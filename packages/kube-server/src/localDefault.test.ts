@@ -12,7 +12,11 @@ jest.setTimeout(30_000);
 type Obj = Record<string, any>;
 const upstream = path.resolve(__dirname, '../../../../shared/upstream-crds');
 
-async function eventually<T>(fn: () => T | undefined, what: string, ms = 3000): Promise<T> {
+async function eventually<T>(
+  fn: () => T | undefined,
+  what: string,
+  ms = 3000,
+): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = fn();
@@ -22,30 +26,56 @@ async function eventually<T>(fn: () => T | undefined, what: string, ms = 3000): 
   }
 }
 
-const condition = (o: Obj | undefined, type: string) => (o?.status?.conditions ?? []).find((c: Obj) => c.type === type);
+const condition = (o: Obj | undefined, type: string) =>
+  (o?.status?.conditions ?? []).find((c: Obj) => c.type === type);
 
 describe('simulated controllers and demo seed', () => {
   let server: KubeServer;
   beforeAll(async () => {
-    server = await startKubeServer({ crdDirs: [upstream], simulate: true, demo: true });
+    server = await startKubeServer({
+      crdDirs: [upstream],
+      simulate: true,
+      demo: true,
+    });
   });
   afterAll(() => server?.stop());
 
-  const get = (apiVersion: string, kind: string, name: string) => server.get(apiVersion, kind, 'team1', name);
+  const get = (apiVersion: string, kind: string, name: string) =>
+    server.get(apiVersion, kind, 'team1', name);
 
   it('seeds the demo namespaces, Gateway, Secrets and agents', () => {
-    expect(server.list('v1', 'Namespace').map(n => n.metadata.name)).toEqual(expect.arrayContaining(['team1', 'spire-system']));
+    expect(server.list('v1', 'Namespace').map(n => n.metadata.name)).toEqual(
+      expect.arrayContaining(['team1', 'spire-system']),
+    );
     const gw = get('gateway.networking.k8s.io/v1', 'Gateway', 'ai-gateway')!;
     expect(gw.spec.gatewayClassName).toBe('envoy-gateway');
-    expect(gw.spec.listeners.map((l: Obj) => `${l.name}:${l.port}:${l.protocol}`)).toEqual(['https:8443:HTTPS', 'http:8080:HTTP']);
-    expect(gw.spec.listeners[0].tls).toMatchObject({ mode: 'Terminate', certificateRefs: [{ name: 'ai-gateway-access-mtls-server' }] });
-    expect(Object.keys(get('v1', 'Secret', 'openai-secret')!.data)).toEqual(['apiKey']);
-    expect(Object.keys(get('v1', 'Secret', 'azure-secret')!.data)).toEqual(['client-secret']);
-    expect(Object.keys(get('v1', 'Secret', 'aws-secret')!.data)).toEqual(['credentials']);
+    expect(
+      gw.spec.listeners.map((l: Obj) => `${l.name}:${l.port}:${l.protocol}`),
+    ).toEqual(['https:8443:HTTPS', 'http:8080:HTTP']);
+    expect(gw.spec.listeners[0].tls).toMatchObject({
+      mode: 'Terminate',
+      certificateRefs: [{ name: 'ai-gateway-access-mtls-server' }],
+    });
+    expect(Object.keys(get('v1', 'Secret', 'openai-secret')!.data)).toEqual([
+      'apiKey',
+    ]);
+    expect(Object.keys(get('v1', 'Secret', 'azure-secret')!.data)).toEqual([
+      'client-secret',
+    ]);
+    expect(Object.keys(get('v1', 'Secret', 'aws-secret')!.data)).toEqual([
+      'credentials',
+    ]);
     for (const agent of ['weather-agent', 'research-agent']) {
       expect(get('v1', 'ServiceAccount', agent)).toBeDefined();
-      expect(get('apps/v1', 'Deployment', agent)!.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': agent, 'kagenti.io/type': 'agent' });
-      const pods = server.list('v1', 'Pod', 'team1').filter(p => p.metadata.labels['app.kubernetes.io/name'] === agent);
+      expect(
+        get('apps/v1', 'Deployment', agent)!.metadata.labels,
+      ).toMatchObject({
+        'app.kubernetes.io/name': agent,
+        'kagenti.io/type': 'agent',
+      });
+      const pods = server
+        .list('v1', 'Pod', 'team1')
+        .filter(p => p.metadata.labels['app.kubernetes.io/name'] === agent);
       expect(pods).toHaveLength(1);
       expect(pods[0].status.phase).toBe('Running');
     }
@@ -69,15 +99,35 @@ describe('simulated controllers and demo seed', () => {
       const g = get('gateway.networking.k8s.io/v1', 'Gateway', 'ai-gateway');
       return condition(g, 'Programmed') ? g : undefined;
     }, 'Gateway status');
-    expect(condition(gw, 'Accepted')).toMatchObject({ status: 'True', observedGeneration: gw.metadata.generation });
+    expect(condition(gw, 'Accepted')).toMatchObject({
+      status: 'True',
+      observedGeneration: gw.metadata.generation,
+    });
     expect(condition(gw, 'Programmed')?.message).toContain(SIMULATION_NOTE);
-    expect(gw.status.addresses).toEqual([{ type: 'IPAddress', value: '127.0.0.1' }]);
+    expect(gw.status.addresses).toEqual([
+      { type: 'IPAddress', value: '127.0.0.1' },
+    ]);
     const https = gw.status.listeners.find((l: Obj) => l.name === 'https');
-    expect(https.conditions.find((c: Obj) => c.type === 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'InvalidCertificateRef' });
-    server.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ai-gateway-access-mtls-server', namespace: 'team1' }, type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } });
+    expect(
+      https.conditions.find((c: Obj) => c.type === 'ResolvedRefs'),
+    ).toMatchObject({ status: 'False', reason: 'InvalidCertificateRef' });
+    server.put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'ai-gateway-access-mtls-server', namespace: 'team1' },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': '', 'tls.key': '' },
+    });
     await eventually(() => {
-      const l = get('gateway.networking.k8s.io/v1', 'Gateway', 'ai-gateway')!.status.listeners.find((x: Obj) => x.name === 'https');
-      return l.conditions.find((c: Obj) => c.type === 'ResolvedRefs').status === 'True';
+      const l = get(
+        'gateway.networking.k8s.io/v1',
+        'Gateway',
+        'ai-gateway',
+      )!.status.listeners.find((x: Obj) => x.name === 'https');
+      return (
+        l.conditions.find((c: Obj) => c.type === 'ResolvedRefs').status ===
+        'True'
+      );
     }, 'listener refs resolved');
   });
 
@@ -87,28 +137,59 @@ describe('simulated controllers and demo seed', () => {
       apiVersion: AIG,
       kind: 'AIServiceBackend',
       metadata: { name: 'r-openai', namespace: 'team1' },
-      spec: { schema: { name: 'OpenAI' }, backendRef: { name: 'r-openai', group: 'gateway.envoyproxy.io', kind: 'Backend' } },
+      spec: {
+        schema: { name: 'OpenAI' },
+        backendRef: {
+          name: 'r-openai',
+          group: 'gateway.envoyproxy.io',
+          kind: 'Backend',
+        },
+      },
     });
-    const missing = await eventually(() => condition(get(AIG, 'AIServiceBackend', 'r-openai'), 'NotAccepted'), 'NotAccepted');
+    const missing = await eventually(
+      () => condition(get(AIG, 'AIServiceBackend', 'r-openai'), 'NotAccepted'),
+      'NotAccepted',
+    );
     expect(missing).toMatchObject({ status: 'False' });
     expect(missing.message).toContain('Backend team1/r-openai not found');
     server.put({
       apiVersion: 'gateway.envoyproxy.io/v1alpha1',
       kind: 'Backend',
       metadata: { name: 'r-openai', namespace: 'team1' },
-      spec: { endpoints: [{ fqdn: { hostname: 'api.openai.com', port: 443 } }] },
+      spec: {
+        endpoints: [{ fqdn: { hostname: 'api.openai.com', port: 443 } }],
+      },
     });
-    const accepted = await eventually(() => condition(get(AIG, 'AIServiceBackend', 'r-openai'), 'Accepted'), 'Accepted');
+    const accepted = await eventually(
+      () => condition(get(AIG, 'AIServiceBackend', 'r-openai'), 'Accepted'),
+      'Accepted',
+    );
     expect(accepted.status).toBe('True');
-    expect(get(AIG, 'AIServiceBackend', 'r-openai')!.status.conditions).toHaveLength(1);
+    expect(
+      get(AIG, 'AIServiceBackend', 'r-openai')!.status.conditions,
+    ).toHaveLength(1);
 
     server.put({
       apiVersion: AIG,
       kind: 'BackendSecurityPolicy',
       metadata: { name: 'r-openai', namespace: 'team1' },
-      spec: { type: 'APIKey', apiKey: { secretRef: { name: 'nope-secret' } }, targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'r-openai' }] },
+      spec: {
+        type: 'APIKey',
+        apiKey: { secretRef: { name: 'nope-secret' } },
+        targetRefs: [
+          {
+            group: 'aigateway.envoyproxy.io',
+            kind: 'AIServiceBackend',
+            name: 'r-openai',
+          },
+        ],
+      },
     });
-    const bsp = await eventually(() => condition(get(AIG, 'BackendSecurityPolicy', 'r-openai'), 'NotAccepted'), 'BSP NotAccepted');
+    const bsp = await eventually(
+      () =>
+        condition(get(AIG, 'BackendSecurityPolicy', 'r-openai'), 'NotAccepted'),
+      'BSP NotAccepted',
+    );
     expect(bsp.message).toContain('Secret team1/nope-secret not found');
 
     server.put({
@@ -116,11 +197,31 @@ describe('simulated controllers and demo seed', () => {
       kind: 'AIGatewayRoute',
       metadata: { name: 'r', namespace: 'team1' },
       spec: {
-        parentRefs: [{ name: 'ai-gateway', kind: 'Gateway', group: 'gateway.networking.k8s.io' }],
-        rules: [{ matches: [{ headers: [{ type: 'Exact', name: 'x-ai-eg-model', value: 'gpt-4o' }] }], backendRefs: [{ name: 'r-openai' }, { name: 'r-azure' }] }],
+        parentRefs: [
+          {
+            name: 'ai-gateway',
+            kind: 'Gateway',
+            group: 'gateway.networking.k8s.io',
+          },
+        ],
+        rules: [
+          {
+            matches: [
+              {
+                headers: [
+                  { type: 'Exact', name: 'x-ai-eg-model', value: 'gpt-4o' },
+                ],
+              },
+            ],
+            backendRefs: [{ name: 'r-openai' }, { name: 'r-azure' }],
+          },
+        ],
       },
     });
-    const route = await eventually(() => condition(get(AIG, 'AIGatewayRoute', 'r'), 'NotAccepted'), 'route NotAccepted');
+    const route = await eventually(
+      () => condition(get(AIG, 'AIGatewayRoute', 'r'), 'NotAccepted'),
+      'route NotAccepted',
+    );
     expect(route.message).toContain('AIServiceBackend team1/r-azure not found');
   });
 
@@ -129,13 +230,27 @@ describe('simulated controllers and demo seed', () => {
       apiVersion: 'gateway.envoyproxy.io/v1alpha1',
       kind: 'BackendTrafficPolicy',
       metadata: { name: 'r', namespace: 'team1' },
-      spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'r' }], retry: { numRetries: 2 } },
+      spec: {
+        targetRefs: [
+          { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'r' },
+        ],
+        retry: { numRetries: 2 },
+      },
     });
     server.put({
       apiVersion: 'gateway.envoyproxy.io/v1alpha1',
       kind: 'ClientTrafficPolicy',
       metadata: { name: 'access', namespace: 'team1' },
-      spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'ai-gateway', sectionName: 'https' }] },
+      spec: {
+        targetRefs: [
+          {
+            group: 'gateway.networking.k8s.io',
+            kind: 'Gateway',
+            name: 'ai-gateway',
+            sectionName: 'https',
+          },
+        ],
+      },
     });
     for (const kind of ['BackendTrafficPolicy', 'ClientTrafficPolicy']) {
       const name = kind === 'BackendTrafficPolicy' ? 'r' : 'access';
@@ -160,21 +275,58 @@ describe('persistence', () => {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
       metadata: { name: 'things.example.com' },
-      spec: { group: 'example.com', scope: 'Namespaced', names: { kind: 'Thing', plural: 'things' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { kind: 'Thing', plural: 'things' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                'x-kubernetes-preserve-unknown-fields': true,
+              },
+            },
+          },
+        ],
+      },
     };
     const first = await startKubeServer({ crdDirs: [], dataFile });
     first.addCrd(crd as any);
-    first.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept', namespace: 'default' }, data: { a: '1' } });
-    const thing = first.put({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't', namespace: 'default' }, spec: { x: 1 } });
+    first.put({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'kept', namespace: 'default' },
+      data: { a: '1' },
+    });
+    const thing = first.put({
+      apiVersion: 'example.com/v1',
+      kind: 'Thing',
+      metadata: { name: 't', namespace: 'default' },
+      spec: { x: 1 },
+    });
     await first.stop();
     expect(fs.existsSync(dataFile)).toBe(true);
 
     const second = await startKubeServer({ crdDirs: [], dataFile });
     try {
-      expect(second.get('v1', 'ConfigMap', 'default', 'kept')!.data).toEqual({ a: '1' });
-      expect(second.get('example.com/v1', 'Thing', 'default', 't')!.metadata.uid).toBe(thing.metadata.uid);
-      const next = second.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new', namespace: 'default' } });
-      expect(Number(next.metadata.resourceVersion)).toBeGreaterThan(Number(thing.metadata.resourceVersion));
+      expect(second.get('v1', 'ConfigMap', 'default', 'kept')!.data).toEqual({
+        a: '1',
+      });
+      expect(
+        second.get('example.com/v1', 'Thing', 'default', 't')!.metadata.uid,
+      ).toBe(thing.metadata.uid);
+      const next = second.put({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'new', namespace: 'default' },
+      });
+      expect(Number(next.metadata.resourceVersion)).toBeGreaterThan(
+        Number(thing.metadata.resourceVersion),
+      );
     } finally {
       await second.stop();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -185,22 +337,51 @@ describe('persistence', () => {
 describe('simulated Deployment controller', () => {
   let server: KubeServer;
   beforeAll(async () => {
-    server = await startKubeServer({ crdDirs: [upstream], simulate: true, demo: true });
+    server = await startKubeServer({
+      crdDirs: [upstream],
+      simulate: true,
+      demo: true,
+    });
   });
   afterAll(() => server?.stop());
 
   it('adopts the demo agents without replacing their pods', async () => {
-    await eventually(() => condition(server.get('apps/v1', 'Deployment', 'team1', 'weather-agent'), 'Available'), 'demo deployment status');
+    await eventually(
+      () =>
+        condition(
+          server.get('apps/v1', 'Deployment', 'team1', 'weather-agent'),
+          'Available',
+        ),
+      'demo deployment status',
+    );
     expect(server.list('v1', 'Pod', 'team1')).toHaveLength(2);
     expect(server.list('apps/v1', 'ReplicaSet', 'team1')).toHaveLength(2);
   });
 
   it('runs pods for a new Deployment, scales them, and rolls a new ReplicaSet on template changes', async () => {
-    const tmpl = (image: string) => ({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } });
-    server.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: tmpl('web:1') } });
-    const pods = () => server.list('v1', 'Pod', 'default').filter(p => p.metadata.labels.app === 'web');
+    const tmpl = (image: string) => ({
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image }] },
+    });
+    server.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: tmpl('web:1'),
+      },
+    });
+    const pods = () =>
+      server
+        .list('v1', 'Pod', 'default')
+        .filter(p => p.metadata.labels.app === 'web');
     await eventually(() => pods().length === 2, 'two pods');
-    expect(pods()[0].status).toMatchObject({ phase: 'Running', containerStatuses: [{ name: 'web', ready: true }] });
+    expect(pods()[0].status).toMatchObject({
+      phase: 'Running',
+      containerStatuses: [{ name: 'web', ready: true }],
+    });
     const d = await eventually(() => {
       const o = server.get('apps/v1', 'Deployment', 'default', 'web');
       return o?.status?.readyReplicas === 2 ? o : undefined;
@@ -212,7 +393,11 @@ describe('simulated Deployment controller', () => {
 
     const cur = server.get('apps/v1', 'Deployment', 'default', 'web')!;
     server.put({ ...cur, spec: { ...cur.spec, template: tmpl('web:2') } });
-    await eventually(() => pods().length === 1 && pods()[0].spec.containers[0].image === 'web:2', 'rolled to web:2');
+    await eventually(
+      () =>
+        pods().length === 1 && pods()[0].spec.containers[0].image === 'web:2',
+      'rolled to web:2',
+    );
     expect(server.list('apps/v1', 'ReplicaSet', 'default')).toHaveLength(1);
   });
 });

@@ -1,4 +1,11 @@
-import { mergePatch, serverSideApply, Shape, strategicMergePatch, ApplyConflictError, displayPath } from './merge';
+import {
+  mergePatch,
+  serverSideApply,
+  Shape,
+  strategicMergePatch,
+  ApplyConflictError,
+  displayPath,
+} from './merge';
 
 const builtin = new Shape(undefined, true);
 const now = '2026-01-01T00:00:00Z';
@@ -7,7 +14,15 @@ describe('strategicMergePatch', () => {
   const pod = {
     spec: {
       containers: [
-        { name: 'a', image: 'a:1', env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }], ports: [{ containerPort: 80 }] },
+        {
+          name: 'a',
+          image: 'a:1',
+          env: [
+            { name: 'X', value: '1' },
+            { name: 'Y', value: '2' },
+          ],
+          ports: [{ containerPort: 80 }],
+        },
         { name: 'b', image: 'b:1' },
       ],
       tolerations: [{ key: 't' }],
@@ -15,43 +30,113 @@ describe('strategicMergePatch', () => {
   };
 
   it('merges lists by their merge keys and replaces lists without one', () => {
-    const out: any = strategicMergePatch(pod, {
-      spec: {
-        containers: [{ name: 'a', env: [{ name: 'Y', value: '3' }], ports: [{ containerPort: 443 }] }, { name: 'c', image: 'c:1' }],
-        tolerations: [{ key: 'u' }],
+    const out: any = strategicMergePatch(
+      pod,
+      {
+        spec: {
+          containers: [
+            {
+              name: 'a',
+              env: [{ name: 'Y', value: '3' }],
+              ports: [{ containerPort: 443 }],
+            },
+            { name: 'c', image: 'c:1' },
+          ],
+          tolerations: [{ key: 'u' }],
+        },
       },
-    }, builtin);
-    expect(out.spec.containers.map((c: any) => c.name)).toEqual(['a', 'b', 'c']);
+      builtin,
+    );
+    expect(out.spec.containers.map((c: any) => c.name)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
     expect(out.spec.containers[0].image).toBe('a:1');
-    expect(out.spec.containers[0].env).toEqual([{ name: 'X', value: '1' }, { name: 'Y', value: '3' }]);
-    expect(out.spec.containers[0].ports).toEqual([{ containerPort: 80 }, { containerPort: 443 }]);
+    expect(out.spec.containers[0].env).toEqual([
+      { name: 'X', value: '1' },
+      { name: 'Y', value: '3' },
+    ]);
+    expect(out.spec.containers[0].ports).toEqual([
+      { containerPort: 80 },
+      { containerPort: 443 },
+    ]);
     expect(out.spec.tolerations).toEqual([{ key: 'u' }]);
   });
 
   it('honours $patch: delete and null', () => {
-    const out: any = strategicMergePatch(pod, { spec: { containers: [{ name: 'b', $patch: 'delete' }, { name: 'a', image: null }] } }, builtin);
-    expect(out.spec.containers).toEqual([{ name: 'a', env: pod.spec.containers[0].env, ports: [{ containerPort: 80 }] }]);
+    const out: any = strategicMergePatch(
+      pod,
+      {
+        spec: {
+          containers: [
+            { name: 'b', $patch: 'delete' },
+            { name: 'a', image: null },
+          ],
+        },
+      },
+      builtin,
+    );
+    expect(out.spec.containers).toEqual([
+      {
+        name: 'a',
+        env: pod.spec.containers[0].env,
+        ports: [{ containerPort: 80 }],
+      },
+    ]);
   });
 });
 
 describe('mergePatch', () => {
   it('follows RFC 7386', () => {
-    expect(mergePatch({ a: 1, b: { c: 2, d: 3 }, l: [1, 2] }, { b: { c: null, e: 4 }, l: [3] })).toEqual({ a: 1, b: { d: 3, e: 4 }, l: [3] });
+    expect(
+      mergePatch(
+        { a: 1, b: { c: 2, d: 3 }, l: [1, 2] },
+        { b: { c: null, e: 4 }, l: [3] },
+      ),
+    ).toEqual({ a: 1, b: { d: 3, e: 4 }, l: [3] });
   });
 });
 
 describe('serverSideApply', () => {
-  const opts = (manager: string, force = false) => ({ manager, apiVersion: 'apps/v1', force, hasStatus: true, shape: builtin, now });
-  const deploy = (containers: any[], extra: any = {}) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers } }, ...extra } });
+  const opts = (manager: string, force = false) => ({
+    manager,
+    apiVersion: 'apps/v1',
+    force,
+    hasStatus: true,
+    shape: builtin,
+    now,
+  });
+  const deploy = (containers: any[], extra: any = {}) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd' },
+    spec: { template: { spec: { containers } }, ...extra },
+  });
 
   it('merges associative lists per item and reports conflicts by path', () => {
-    const a = serverSideApply(undefined, deploy([{ name: 'app', image: 'app:1' }], { replicas: 2 }), opts('alice'));
-    const b = serverSideApply(a, deploy([{ name: 'sidecar', image: 's:1' }]), opts('bob'));
-    expect(b.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['app', 'sidecar']);
+    const a = serverSideApply(
+      undefined,
+      deploy([{ name: 'app', image: 'app:1' }], { replicas: 2 }),
+      opts('alice'),
+    );
+    const b = serverSideApply(
+      a,
+      deploy([{ name: 'sidecar', image: 's:1' }]),
+      opts('bob'),
+    );
+    expect(b.spec.template.spec.containers.map((c: any) => c.name)).toEqual([
+      'app',
+      'sidecar',
+    ]);
     expect(b.spec.replicas).toBe(2);
     let err: unknown;
     try {
-      serverSideApply(b, deploy([{ name: 'app', image: 'app:2' }], { replicas: 3 }), opts('bob'));
+      serverSideApply(
+        b,
+        deploy([{ name: 'app', image: 'app:2' }], { replicas: 3 }),
+        opts('bob'),
+      );
     } catch (e) {
       err = e;
     }
@@ -62,14 +147,39 @@ describe('serverSideApply', () => {
   });
 
   it('removes list items an applier stops applying, and ignores status on the main resource', () => {
-    const a = serverSideApply(undefined, { ...deploy([{ name: 'app', image: 'app:1' }, { name: 'old', image: 'o:1' }]), status: { replicas: 5 } }, opts('alice'));
+    const a = serverSideApply(
+      undefined,
+      {
+        ...deploy([
+          { name: 'app', image: 'app:1' },
+          { name: 'old', image: 'o:1' },
+        ]),
+        status: { replicas: 5 },
+      },
+      opts('alice'),
+    );
     expect(a.status).toBeUndefined();
-    const b = serverSideApply(a, deploy([{ name: 'app', image: 'app:1' }]), opts('alice'));
-    expect(b.spec.template.spec.containers).toEqual([{ name: 'app', image: 'app:1' }]);
+    const b = serverSideApply(
+      a,
+      deploy([{ name: 'app', image: 'app:1' }]),
+      opts('alice'),
+    );
+    expect(b.spec.template.spec.containers).toEqual([
+      { name: 'app', image: 'app:1' },
+    ]);
   });
 
   it('renders set and keyed paths like the API server', () => {
-    expect(displayPath(['f:metadata', 'f:finalizers', 'v:"x"'])).toBe('.metadata.finalizers[="x"]');
-    expect(displayPath(['f:spec', 'f:ports', 'k:{"port":80,"protocol":"TCP"}', 'f:name'])).toBe('.spec.ports[port=80,protocol="TCP"].name');
+    expect(displayPath(['f:metadata', 'f:finalizers', 'v:"x"'])).toBe(
+      '.metadata.finalizers[="x"]',
+    );
+    expect(
+      displayPath([
+        'f:spec',
+        'f:ports',
+        'k:{"port":80,"protocol":"TCP"}',
+        'f:name',
+      ]),
+    ).toBe('.spec.ports[port=80,protocol="TCP"].name');
   });
 });

@@ -29,7 +29,10 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 // ---------------------------------------------------------------------------------------------
 // List semantics: which lists merge by key, which are sets, which are atomic.
 
-export type ListSemantics = { type: 'map'; keys: string[] } | { type: 'set' } | { type: 'atomic' };
+export type ListSemantics =
+  | { type: 'map'; keys: string[] }
+  | { type: 'set' }
+  | { type: 'atomic' };
 
 /** Merge keys of the built-in kinds' lists, by field name (the `patchMergeKey` tags of k8s.io/api). */
 function builtinListSemantics(field: string, items: unknown[]): ListSemantics {
@@ -60,7 +63,9 @@ function builtinListSemantics(field: string, items: unknown[]): ListSemantics {
   }
 }
 
-function schemaListSemantics(schema: JSONSchemaProps | undefined): ListSemantics | undefined {
+function schemaListSemantics(
+  schema: JSONSchemaProps | undefined,
+): ListSemantics | undefined {
   if (!schema) return undefined;
   const t = schema['x-kubernetes-list-type'];
   if (t === 'map' && schema['x-kubernetes-list-map-keys']?.length) {
@@ -72,13 +77,20 @@ function schemaListSemantics(schema: JSONSchemaProps | undefined): ListSemantics
 
 /** Walks a schema and the built-in merge-key table together. `schema` is undefined for built-in kinds. */
 export class Shape {
-  constructor(readonly schema: JSONSchemaProps | undefined, readonly builtin: boolean) {}
+  constructor(
+    readonly schema: JSONSchemaProps | undefined,
+    readonly builtin: boolean,
+  ) {}
 
   child(key: string): Shape {
     const s = this.schema;
     let sub: JSONSchemaProps | undefined;
     if (s) {
-      sub = s.properties?.[key] ?? (isObj(s.additionalProperties) ? (s.additionalProperties as JSONSchemaProps) : undefined);
+      sub =
+        s.properties?.[key] ??
+        (isObj(s.additionalProperties)
+          ? (s.additionalProperties as JSONSchemaProps)
+          : undefined);
     }
     return new Shape(sub, this.builtin);
   }
@@ -90,7 +102,8 @@ export class Shape {
   list(field: string, items: unknown[]): ListSemantics {
     if (this.builtin) return builtinListSemantics(field, items);
     // metadata lists are known even for custom resources.
-    if (field === 'ownerReferences' || field === 'finalizers') return builtinListSemantics(field, items);
+    if (field === 'ownerReferences' || field === 'finalizers')
+      return builtinListSemantics(field, items);
     return schemaListSemantics(this.schema) ?? { type: 'atomic' };
   }
 
@@ -110,9 +123,15 @@ function keyOf(item: unknown, keys: string[]): string {
 // ---------------------------------------------------------------------------------------------
 // Strategic merge patch (built-in kinds only; custom resources answer 415 as the real server does).
 
-export function strategicMergePatch(target: unknown, patch: unknown, shape: Shape, field = ''): unknown {
+export function strategicMergePatch(
+  target: unknown,
+  patch: unknown,
+  shape: Shape,
+  field = '',
+): unknown {
   if (!isObj(patch)) {
-    if (Array.isArray(patch) && Array.isArray(target)) return mergeList(target, patch, shape, field);
+    if (Array.isArray(patch) && Array.isArray(target))
+      return mergeList(target, patch, shape, field);
     return clone(patch);
   }
   if (patch.$patch === 'replace') {
@@ -125,7 +144,10 @@ export function strategicMergePatch(target: unknown, patch: unknown, shape: Shap
     if (k === '$retainKeys' || k.startsWith('$setElementOrder/')) continue;
     if (k.startsWith('$deleteFromPrimitiveList/')) {
       const f = k.slice('$deleteFromPrimitiveList/'.length);
-      if (Array.isArray(out[f])) out[f] = out[f].filter((x: unknown) => !(v as unknown[]).some(d => deepEqual(d, x)));
+      if (Array.isArray(out[f]))
+        out[f] = out[f].filter(
+          (x: unknown) => !(v as unknown[]).some(d => deepEqual(d, x)),
+        );
       continue;
     }
     if (v === null) {
@@ -139,11 +161,17 @@ export function strategicMergePatch(target: unknown, patch: unknown, shape: Shap
   return out;
 }
 
-function mergeList(target: unknown[], patch: unknown[], shape: Shape, field: string): unknown[] {
+function mergeList(
+  target: unknown[],
+  patch: unknown[],
+  shape: Shape,
+  field: string,
+): unknown[] {
   const sem = shape.list(field, [...target, ...patch]);
   if (sem.type === 'set') {
     const out = [...target];
-    for (const p of patch) if (!out.some(x => deepEqual(x, p))) out.push(clone(p));
+    for (const p of patch)
+      if (!out.some(x => deepEqual(x, p))) out.push(clone(p));
     return out;
   }
   if (sem.type !== 'map') return clone(patch);
@@ -167,13 +195,22 @@ function mergeList(target: unknown[], patch: unknown[], shape: Shape, field: str
 /** A path of FieldsV1 segments: `f:name`, `k:{"name":"x"}`, `v:"value"`. */
 export type FieldPath = string[];
 
-const META_TRACKED = new Set(['labels', 'annotations', 'ownerReferences', 'finalizers']);
+const META_TRACKED = new Set([
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+]);
 
 /**
  * The set of fields `obj` sets: leaves, plus one entry per associative list item (its existence).
  * Root `apiVersion`/`kind` and untracked metadata are left out, and `status` too when `skipStatus`.
  */
-export function fieldSet(obj: Obj, shape: Shape, opts: { skipStatus?: boolean; onlyStatus?: boolean } = {}): Map<string, FieldPath> {
+export function fieldSet(
+  obj: Obj,
+  shape: Shape,
+  opts: { skipStatus?: boolean; onlyStatus?: boolean } = {},
+): Map<string, FieldPath> {
   const out = new Map<string, FieldPath>();
   const add = (p: FieldPath) => out.set(JSON.stringify(p), p);
   const walk = (v: unknown, s: Shape, p: FieldPath, field: string) => {
@@ -203,7 +240,13 @@ export function fieldSet(obj: Obj, shape: Shape, opts: { skipStatus?: boolean; o
     if (k === 'metadata') {
       if (!isObj(v)) continue;
       for (const mk of Object.keys(v)) {
-        if (META_TRACKED.has(mk)) walk(v[mk], new Shape(undefined, true), ['f:metadata', `f:${mk}`], mk);
+        if (META_TRACKED.has(mk))
+          walk(
+            v[mk],
+            new Shape(undefined, true),
+            ['f:metadata', `f:${mk}`],
+            mk,
+          );
       }
       continue;
     }
@@ -220,7 +263,9 @@ function findItem(list: unknown[], seg: string): number {
   if (seg.startsWith('k:')) {
     const want = JSON.parse(seg.slice(2)) as Obj;
     const keys = Object.keys(want);
-    return list.findIndex(x => isObj(x) && keys.every(k => deepEqual(x[k], want[k])));
+    return list.findIndex(
+      x => isObj(x) && keys.every(k => deepEqual(x[k], want[k])),
+    );
   }
   if (seg.startsWith('v:')) {
     const want = JSON.parse(seg.slice(2));
@@ -268,7 +313,8 @@ export function deleteAt(obj: Obj, p: FieldPath): void {
   for (let i = parents.length - 1; i >= 0; i--) {
     const { container, seg } = parents[i];
     const child = seg.startsWith('f:') ? container?.[seg.slice(2)] : undefined;
-    if (seg.startsWith('f:') && isObj(child) && Object.keys(child).length === 0) delete container[seg.slice(2)];
+    if (seg.startsWith('f:') && isObj(child) && Object.keys(child).length === 0)
+      delete container[seg.slice(2)];
     else break;
   }
 }
@@ -327,7 +373,11 @@ interface Manager {
   set: Map<string, FieldPath>;
 }
 
-function idOf(e: { manager: string; operation: string; subresource?: string }): string {
+function idOf(e: {
+  manager: string;
+  operation: string;
+  subresource?: string;
+}): string {
   return `${e.manager}\u0000${e.operation}\u0000${e.subresource ?? ''}`;
 }
 
@@ -374,13 +424,22 @@ function conflictMessage(conflicts: Conflict[]): string {
   const parts = [...groups.values()].map(cs =>
     cs.length === 1
       ? `conflict with "${cs[0].manager}" using ${cs[0].apiVersion}: ${cs[0].field}`
-      : `conflicts with "${cs[0].manager}" using ${cs[0].apiVersion}:\n${cs.map(c => `- ${c.field}`).join('\n')}`,
+      : `conflicts with "${cs[0].manager}" using ${cs[0].apiVersion}:\n${cs
+          .map(c => `- ${c.field}`)
+          .join('\n')}`,
   );
-  return `Apply failed with ${n} conflict${n === 1 ? '' : 's'}: ${parts.join('\n')}`;
+  return `Apply failed with ${n} conflict${n === 1 ? '' : 's'}: ${parts.join(
+    '\n',
+  )}`;
 }
 
 /** Merges an applied configuration into the live object, by the same list semantics as the field sets. */
-function mergeApplied(live: unknown, config: unknown, shape: Shape, field: string): unknown {
+function mergeApplied(
+  live: unknown,
+  config: unknown,
+  shape: Shape,
+  field: string,
+): unknown {
   if (config === null) return undefined;
   if (isObj(config)) {
     if (shape.atomicMap()) return clone(config);
@@ -396,13 +455,16 @@ function mergeApplied(live: unknown, config: unknown, shape: Shape, field: strin
     const sem = shape.list(field, [...live, ...config]);
     if (sem.type === 'set') {
       const out = [...live];
-      for (const c of config) if (!out.some(x => deepEqual(x, c))) out.push(clone(c));
+      for (const c of config)
+        if (!out.some(x => deepEqual(x, c))) out.push(clone(c));
       return out;
     }
     if (sem.type === 'map') {
       const out = live.map(x => clone(x));
       for (const c of config) {
-        const idx = out.findIndex(x => keyOf(x, sem.keys) === keyOf(c, sem.keys));
+        const idx = out.findIndex(
+          x => keyOf(x, sem.keys) === keyOf(c, sem.keys),
+        );
         if (idx >= 0) out[idx] = mergeApplied(out[idx], c, shape.items(), '');
         else out.push(clone(c));
       }
@@ -427,14 +489,27 @@ export interface ApplyOptions {
  * Server-side apply of `config` onto `live` (undefined when creating). Returns the new object with
  * `metadata.managedFields` updated, or throws ApplyConflictError.
  */
-export function serverSideApply(live: Obj | undefined, config: Obj, o: ApplyOptions): Obj {
+export function serverSideApply(
+  live: Obj | undefined,
+  config: Obj,
+  o: ApplyOptions,
+): Obj {
   const base: Obj = clone(live) ?? {};
   const managers = readManagers(base);
-  const id = idOf({ manager: o.manager, operation: 'Apply', subresource: o.subresource });
-  const scope = o.subresource === 'status' ? { onlyStatus: true } : { skipStatus: o.hasStatus };
+  const id = idOf({
+    manager: o.manager,
+    operation: 'Apply',
+    subresource: o.subresource,
+  });
+  const scope =
+    o.subresource === 'status'
+      ? { onlyStatus: true }
+      : { skipStatus: o.hasStatus };
   const cfg = clone(config);
   if (o.subresource === 'status') {
-    for (const k of Object.keys(cfg)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) delete cfg[k];
+    for (const k of Object.keys(cfg))
+      if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k))
+        delete cfg[k];
   } else if (o.hasStatus) delete cfg.status;
   const applied = fieldSet(cfg, o.shape, scope);
 
@@ -445,12 +520,21 @@ export function serverSideApply(live: Obj | undefined, config: Obj, o: ApplyOpti
       if (isItemMarker(p) || !m.set.has(k)) continue;
       if (deepEqual(getAt(base, p), getAt(cfg, p))) continue;
       if (o.force) m.set.delete(k);
-      else conflicts.push({ manager: m.entry.manager, apiVersion: m.entry.apiVersion, field: displayPath(p) });
+      else
+        conflicts.push({
+          manager: m.entry.manager,
+          apiVersion: m.entry.apiVersion,
+          field: displayPath(p),
+        });
     }
   }
   if (conflicts.length) {
     // structured-merge-diff reports conflicts ordered by manager, then path.
-    conflicts.sort((x, y) => x.manager.localeCompare(y.manager) || (x.field < y.field ? -1 : Number(x.field > y.field)));
+    conflicts.sort(
+      (x, y) =>
+        x.manager.localeCompare(y.manager) ||
+        (x.field < y.field ? -1 : Number(x.field > y.field)),
+    );
     throw new ApplyConflictError(conflicts);
   }
 
@@ -459,7 +543,14 @@ export function serverSideApply(live: Obj | undefined, config: Obj, o: ApplyOpti
   for (const [k, p] of previous) {
     if (applied.has(k)) continue;
     const ownedElsewhere = [...managers.entries()].some(
-      ([mid, m]) => mid !== id && [...m.set.keys()].some(ok => ok === k || (isItemMarker(p) && ok.startsWith(JSON.stringify(p.slice(0, -1)).slice(0, -1)))),
+      ([mid, m]) =>
+        mid !== id &&
+        [...m.set.keys()].some(
+          ok =>
+            ok === k ||
+            (isItemMarker(p) &&
+              ok.startsWith(JSON.stringify(p.slice(0, -1)).slice(0, -1))),
+        ),
     );
     if (!ownedElsewhere) deleteAt(base, p);
   }
@@ -468,9 +559,17 @@ export function serverSideApply(live: Obj | undefined, config: Obj, o: ApplyOpti
   let merged = mergeApplied(base, cfgRest, o.shape, '') as Obj;
   if (isObj(cfgMeta)) {
     const meta: Obj = { ...(merged.metadata ?? {}) };
-    for (const k of ['name', 'namespace', 'generateName']) if (cfgMeta[k] !== undefined && meta[k] === undefined) meta[k] = cfgMeta[k];
+    for (const k of ['name', 'namespace', 'generateName'])
+      if (cfgMeta[k] !== undefined && meta[k] === undefined)
+        meta[k] = cfgMeta[k];
     for (const k of META_TRACKED) {
-      if (cfgMeta[k] !== undefined) meta[k] = mergeApplied(meta[k], cfgMeta[k], new Shape(undefined, true), k);
+      if (cfgMeta[k] !== undefined)
+        meta[k] = mergeApplied(
+          meta[k],
+          cfgMeta[k],
+          new Shape(undefined, true),
+          k,
+        );
     }
     merged = { ...merged, metadata: meta };
   }
@@ -503,23 +602,39 @@ export interface UpdateTrackOptions {
  * Records an Update operation (create, PUT, patch) in `next.metadata.managedFields`: the manager takes
  * the fields it changed; fields that disappeared are dropped from every manager.
  */
-export function trackUpdate(prev: Obj | undefined, next: Obj, o: UpdateTrackOptions): void {
+export function trackUpdate(
+  prev: Obj | undefined,
+  next: Obj,
+  o: UpdateTrackOptions,
+): void {
   const managers = readManagers(prev ?? {});
-  const scope = o.subresource === 'status' ? { onlyStatus: true } : { skipStatus: o.hasStatus };
-  const before = prev ? fieldSet(prev, o.shape, scope) : new Map<string, FieldPath>();
+  const scope =
+    o.subresource === 'status'
+      ? { onlyStatus: true }
+      : { skipStatus: o.hasStatus };
+  const before = prev
+    ? fieldSet(prev, o.shape, scope)
+    : new Map<string, FieldPath>();
   const after = fieldSet(next, o.shape, scope);
   const changed = new Map<string, FieldPath>();
   for (const [k, p] of after) {
-    if (!before.has(k) || !deepEqual(getAt(prev, p), getAt(next, p))) changed.set(k, p);
+    if (!before.has(k) || !deepEqual(getAt(prev, p), getAt(next, p)))
+      changed.set(k, p);
   }
   for (const m of managers.values()) {
     for (const k of [...m.set.keys()]) {
-      const inScope = scope.onlyStatus ? k.startsWith('["f:status"') : !(scope.skipStatus && k.startsWith('["f:status"'));
+      const inScope = scope.onlyStatus
+        ? k.startsWith('["f:status"')
+        : !(scope.skipStatus && k.startsWith('["f:status"'));
       if (inScope && (!after.has(k) || changed.has(k))) m.set.delete(k);
     }
   }
   if (changed.size) {
-    const id = idOf({ manager: o.manager, operation: 'Update', subresource: o.subresource });
+    const id = idOf({
+      manager: o.manager,
+      operation: 'Update',
+      subresource: o.subresource,
+    });
     const existing = managers.get(id);
     const set = existing?.set ?? new Map<string, FieldPath>();
     for (const [k, p] of changed) set.set(k, p);

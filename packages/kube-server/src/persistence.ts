@@ -15,7 +15,9 @@ interface DataFile {
 export function loadDataFile(api: ApiCore, file: string): boolean {
   if (!fs.existsSync(file)) return false;
   const data = JSON.parse(fs.readFileSync(file, 'utf8')) as DataFile;
-  const crds = data.objects.filter(o => o.gr === 'customresourcedefinitions.apiextensions.k8s.io');
+  const crds = data.objects.filter(
+    o => o.gr === 'customresourcedefinitions.apiextensions.k8s.io',
+  );
   for (const { object } of crds) api.registerCrd(object as CRD);
   for (const { gr, object } of data.objects) api.store.load(gr, object);
   api.store.bumpTo(data.resourceVersion);
@@ -23,7 +25,10 @@ export function loadDataFile(api: ApiCore, file: string): boolean {
 }
 
 function writeAtomically(file: string, api: ApiCore) {
-  const data: DataFile = { resourceVersion: api.store.resourceVersion, objects: api.store.all() };
+  const data: DataFile = {
+    resourceVersion: api.store.resourceVersion,
+    objects: api.store.all(),
+  };
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(data));
@@ -31,7 +36,11 @@ function writeAtomically(file: string, api: ApiCore) {
 }
 
 /** Saves the store to `file` after changes (debounced by `delayMs`); the returned function flushes and detaches. */
-export function persistTo(api: ApiCore, file: string, delayMs = 200): () => void {
+export function persistTo(
+  api: ApiCore,
+  file: string,
+  delayMs = 200,
+): () => void {
   let timer: NodeJS.Timeout | undefined;
   let dirty = false;
   const flush = () => {

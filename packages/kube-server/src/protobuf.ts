@@ -107,7 +107,13 @@ interface Desc {
   [no: number]: [string, FieldType, boolean?];
 }
 const ENV_VAR: Desc = { 1: ['name', 's'], 2: ['value', 's'] };
-const CONTAINER_PORT: Desc = { 1: ['name', 's'], 2: ['hostPort', 'i'], 3: ['containerPort', 'i'], 4: ['protocol', 's'], 5: ['hostIP', 's'] };
+const CONTAINER_PORT: Desc = {
+  1: ['name', 's'],
+  2: ['hostPort', 'i'],
+  3: ['containerPort', 'i'],
+  4: ['protocol', 's'],
+  5: ['hostIP', 's'],
+};
 const CONTAINER: Desc = {
   1: ['name', 's'],
   2: ['image', 's'],
@@ -128,14 +134,41 @@ const POD_SPEC: Desc = {
 };
 const POD_TEMPLATE: Desc = { 1: ['metadata', 'meta'], 2: ['spec', POD_SPEC] };
 const LABEL_SELECTOR: Desc = { 1: ['matchLabels', 'm'] };
-const JOB_SPEC: Desc = { 1: ['parallelism', 'i0'], 2: ['completions', 'i0'], 3: ['activeDeadlineSeconds', 'i0'], 6: ['template', POD_TEMPLATE], 7: ['backoffLimit', 'i0'] };
+const JOB_SPEC: Desc = {
+  1: ['parallelism', 'i0'],
+  2: ['completions', 'i0'],
+  3: ['activeDeadlineSeconds', 'i0'],
+  6: ['template', POD_TEMPLATE],
+  7: ['backoffLimit', 'i0'],
+};
 const SPECS: Record<string, Desc> = {
-  Deployment: { 1: ['replicas', 'i0'], 2: ['selector', LABEL_SELECTOR], 3: ['template', POD_TEMPLATE], 5: ['minReadySeconds', 'i'] },
+  Deployment: {
+    1: ['replicas', 'i0'],
+    2: ['selector', LABEL_SELECTOR],
+    3: ['template', POD_TEMPLATE],
+    5: ['minReadySeconds', 'i'],
+  },
   Pod: POD_SPEC,
   Job: JOB_SPEC,
-  CronJob: { 1: ['schedule', 's'], 3: ['concurrencyPolicy', 's'], 4: ['suspend', 'b'], 5: ['jobTemplate', { 1: ['metadata', 'meta'], 2: ['spec', JOB_SPEC] }], 8: ['timeZone', 's'] },
+  CronJob: {
+    1: ['schedule', 's'],
+    3: ['concurrencyPolicy', 's'],
+    4: ['suspend', 'b'],
+    5: ['jobTemplate', { 1: ['metadata', 'meta'], 2: ['spec', JOB_SPEC] }],
+    8: ['timeZone', 's'],
+  },
   Service: {
-    1: ['ports', { 1: ['name', 's'], 2: ['protocol', 's'], 3: ['port', 'i'], 4: ['targetPort', 'ios'], 5: ['nodePort', 'i'] }, true],
+    1: [
+      'ports',
+      {
+        1: ['name', 's'],
+        2: ['protocol', 's'],
+        3: ['port', 'i'],
+        4: ['targetPort', 'ios'],
+        5: ['nodePort', 'i'],
+      },
+      true,
+    ],
     2: ['selector', 'm'],
     3: ['clusterIP', 's'],
     4: ['type', 's'],
@@ -160,7 +193,11 @@ function decodeMessage(buf: Buffer, desc: Desc): Record<string, unknown> {
       (out[name] ??= {})[k] = val;
       continue;
     } else if (type === 'ios') {
-      const ios = decodeMessage(f.value as Buffer, { 1: ['type', 'i'], 2: ['intVal', 'i0'], 3: ['strVal', 's'] });
+      const ios = decodeMessage(f.value as Buffer, {
+        1: ['type', 'i'],
+        2: ['intVal', 'i0'],
+        3: ['strVal', 's'],
+      });
       v = ios.type === 1 ? ios.strVal : ios.intVal;
     } else {
       const m = decodeMessage(f.value as Buffer, type);
@@ -173,14 +210,24 @@ function decodeMessage(buf: Buffer, desc: Desc): Record<string, unknown> {
   return out;
 }
 
-const RESOURCE_ATTRIBUTES = ['', 'namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'];
+const RESOURCE_ATTRIBUTES = [
+  '',
+  'namespace',
+  'verb',
+  'group',
+  'version',
+  'resource',
+  'subresource',
+  'name',
+];
 
 function accessReviewSpec(buf: Buffer): Record<string, unknown> {
   const spec: Record<string, any> = {};
   for (const f of fields(buf)) {
     if (f.no === 1) {
       const ra: Record<string, string> = {};
-      for (const a of fields(f.value as Buffer)) if (RESOURCE_ATTRIBUTES[a.no]) ra[RESOURCE_ATTRIBUTES[a.no]] = str(a);
+      for (const a of fields(f.value as Buffer))
+        if (RESOURCE_ATTRIBUTES[a.no]) ra[RESOURCE_ATTRIBUTES[a.no]] = str(a);
       spec.resourceAttributes = ra;
     } else if (f.no === 2) {
       const nra: Record<string, string> = {};
@@ -243,8 +290,12 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
         if (f.no === 2) obj.spec = accessReviewSpec(f.value as Buffer);
         break;
       default:
-        if (!SPECS[kind]) throw new Error(`protobuf bodies of kind ${kind} are not supported; send JSON`);
-        if (f.no === 2) obj.spec = decodeMessage(f.value as Buffer, SPECS[kind]);
+        if (!SPECS[kind])
+          throw new Error(
+            `protobuf bodies of kind ${kind} are not supported; send JSON`,
+          );
+        if (f.no === 2)
+          obj.spec = decodeMessage(f.value as Buffer, SPECS[kind]);
     }
   }
   obj.metadata ??= {};

@@ -31,7 +31,16 @@ export interface ResourceType {
   columns?: Record<string, PrinterColumn[] | undefined>;
 }
 
-export const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export const VERBS = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
 
 /** `plural.group` (or `plural` for the core group), the key a resource is stored and authorized under. */
 export function groupResource(group: string, plural: string): string {
@@ -64,44 +73,169 @@ const BUILTINS: BuiltinSpec[] = [
   ['', 'v1', 'Event', 'events', true, ['ev'], false, false],
   ['', 'v1', 'LimitRange', 'limitranges', true, ['limits'], false, false],
   ['', 'v1', 'ResourceQuota', 'resourcequotas', true, ['quota'], true, false],
-  ['', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc'], true, false],
-  ['', 'v1', 'PersistentVolume', 'persistentvolumes', false, ['pv'], true, false],
+  [
+    '',
+    'v1',
+    'PersistentVolumeClaim',
+    'persistentvolumeclaims',
+    true,
+    ['pvc'],
+    true,
+    false,
+  ],
+  [
+    '',
+    'v1',
+    'PersistentVolume',
+    'persistentvolumes',
+    false,
+    ['pv'],
+    true,
+    false,
+  ],
   ['', 'v1', 'Endpoints', 'endpoints', true, ['ep'], false, false],
   ['', 'v1', 'Node', 'nodes', false, ['no'], true, false],
-  ['apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], true, true, ['all']],
-  ['apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], true, true, ['all']],
-  ['apps', 'v1', 'StatefulSet', 'statefulsets', true, ['sts'], true, true, ['all']],
+  [
+    'apps',
+    'v1',
+    'Deployment',
+    'deployments',
+    true,
+    ['deploy'],
+    true,
+    true,
+    ['all'],
+  ],
+  [
+    'apps',
+    'v1',
+    'ReplicaSet',
+    'replicasets',
+    true,
+    ['rs'],
+    true,
+    true,
+    ['all'],
+  ],
+  [
+    'apps',
+    'v1',
+    'StatefulSet',
+    'statefulsets',
+    true,
+    ['sts'],
+    true,
+    true,
+    ['all'],
+  ],
   ['apps', 'v1', 'DaemonSet', 'daemonsets', true, ['ds'], true, true, ['all']],
   ['batch', 'v1', 'Job', 'jobs', true, [], true, false, ['all']],
   ['batch', 'v1', 'CronJob', 'cronjobs', true, ['cj'], true, false, ['all']],
-  ['autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, ['hpa'], true, false, ['all']],
-  ['networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing'], true, true],
+  [
+    'autoscaling',
+    'v2',
+    'HorizontalPodAutoscaler',
+    'horizontalpodautoscalers',
+    true,
+    ['hpa'],
+    true,
+    false,
+    ['all'],
+  ],
+  [
+    'networking.k8s.io',
+    'v1',
+    'Ingress',
+    'ingresses',
+    true,
+    ['ing'],
+    true,
+    true,
+  ],
   ['rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true, [], false, false],
-  ['rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true, [], false, false],
-  ['rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false, [], false, false],
-  ['rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false, [], false, false],
+  [
+    'rbac.authorization.k8s.io',
+    'v1',
+    'RoleBinding',
+    'rolebindings',
+    true,
+    [],
+    false,
+    false,
+  ],
+  [
+    'rbac.authorization.k8s.io',
+    'v1',
+    'ClusterRole',
+    'clusterroles',
+    false,
+    [],
+    false,
+    false,
+  ],
+  [
+    'rbac.authorization.k8s.io',
+    'v1',
+    'ClusterRoleBinding',
+    'clusterrolebindings',
+    false,
+    [],
+    false,
+    false,
+  ],
   ['coordination.k8s.io', 'v1', 'Lease', 'leases', true, [], false, false],
-  ['authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, [], false, false],
+  [
+    'authorization.k8s.io',
+    'v1',
+    'SelfSubjectAccessReview',
+    'selfsubjectaccessreviews',
+    false,
+    [],
+    false,
+    false,
+  ],
   // Read-only, computed from pods (see KubeServer.podMetrics), so Backstage's pod metrics lookups succeed.
   ['metrics.k8s.io', 'v1beta1', 'PodMetrics', 'pods', true, [], false, false],
-  ['apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, ['crd', 'crds'], true, true, ['api-extensions']],
+  [
+    'apiextensions.k8s.io',
+    'v1',
+    'CustomResourceDefinition',
+    'customresourcedefinitions',
+    false,
+    ['crd', 'crds'],
+    true,
+    true,
+    ['api-extensions'],
+  ],
 ];
 
 export function builtinTypes(): ResourceType[] {
-  return BUILTINS.map(([group, version, kind, plural, namespaced, shortNames, hasStatus, generation, categories]) => ({
-    group,
-    versions: [version],
-    kind,
-    listKind: `${kind}List`,
-    plural,
-    singular: kind.toLowerCase(),
-    namespaced,
-    shortNames,
-    categories: categories ?? [],
-    hasStatus,
-    generation,
-    builtin: true,
-  }));
+  return BUILTINS.map(
+    ([
+      group,
+      version,
+      kind,
+      plural,
+      namespaced,
+      shortNames,
+      hasStatus,
+      generation,
+      categories,
+    ]) => ({
+      group,
+      versions: [version],
+      kind,
+      listKind: `${kind}List`,
+      plural,
+      singular: kind.toLowerCase(),
+      namespaced,
+      shortNames,
+      categories: categories ?? [],
+      hasStatus,
+      generation,
+      builtin: true,
+    }),
+  );
 }
 
 function servedVersions(crd: CRD): CRDVersion[] {
@@ -127,8 +261,12 @@ export function typeFromCrd(crd: CRD): ResourceType {
     generation: true,
     builtin: false,
     crd,
-    schemas: Object.fromEntries(versions.map(v => [v.name, v.schema?.openAPIV3Schema])),
-    columns: Object.fromEntries(versions.map(v => [v.name, v.additionalPrinterColumns])),
+    schemas: Object.fromEntries(
+      versions.map(v => [v.name, v.schema?.openAPIV3Schema]),
+    ),
+    columns: Object.fromEntries(
+      versions.map(v => [v.name, v.additionalPrinterColumns]),
+    ),
   };
 }
 
@@ -165,14 +303,22 @@ export class ResourceRegistry {
   }
 
   /** Looks a type up by group, version and resource (plural), as in a request path. */
-  lookup(group: string, version: string, plural: string): ResourceType | undefined {
+  lookup(
+    group: string,
+    version: string,
+    plural: string,
+  ): ResourceType | undefined {
     const t = this.byGR.get(groupResource(group, plural));
     return t && t.versions.includes(version) ? t : undefined;
   }
 
   byKind(apiVersion: string, kind: string): ResourceType | undefined {
-    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-    return this.all().find(t => t.group === group && t.kind === kind && t.versions.includes(version));
+    const [group, version] = apiVersion.includes('/')
+      ? apiVersion.split('/')
+      : ['', apiVersion];
+    return this.all().find(
+      t => t.group === group && t.kind === kind && t.versions.includes(version),
+    );
   }
 
   /** Group versions in discovery order: core first, then groups with built-ins, then CRD groups. */

@@ -32,7 +32,10 @@ function parseRequirement(term: string): Requirement {
   if (m) return { key: m[1], op: '!exists', values: [] };
   m = /^([^\s=!,()]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term);
   if (m) {
-    const values = m[3].split(',').map(v => v.trim()).filter(v => v.length > 0);
+    const values = m[3]
+      .split(',')
+      .map(v => v.trim())
+      .filter(v => v.length > 0);
     return { key: m[1], op: m[2] as 'in' | 'notin', values };
   }
   m = /^([^\s=!,()]+)\s*(==|=|!=)\s*([^\s=!,()]*)$/.exec(term);
@@ -62,7 +65,9 @@ function matches(r: Requirement, value: string | undefined): boolean {
 }
 
 /** Parses a label selector string (`a=b,c!=d,e in (f,g),!h`). Throws SelectorError on bad syntax. */
-export function parseLabelSelector(selector: string | undefined | null): Selector {
+export function parseLabelSelector(
+  selector: string | undefined | null,
+): Selector {
   if (!selector) return () => true;
   const reqs = splitTop(selector).map(parseRequirement);
   return obj => {
@@ -82,11 +87,16 @@ function fieldValue(obj: any, dotted: string): string | undefined {
 }
 
 /** Parses a field selector (`metadata.name=x,metadata.namespace!=y`); any dotted path is accepted. */
-export function parseFieldSelector(selector: string | undefined | null): Selector {
+export function parseFieldSelector(
+  selector: string | undefined | null,
+): Selector {
   if (!selector) return () => true;
   const reqs = splitTop(selector).map(term => {
     const m = /^([^=!]+?)\s*(==|=|!=)\s*(.*)$/.exec(term);
-    if (!m) throw new SelectorError(`invalid selector: '${selector}'; can't understand '${term}'`);
+    if (!m)
+      throw new SelectorError(
+        `invalid selector: '${selector}'; can't understand '${term}'`,
+      );
     return { key: m[1].trim(), neg: m[2] === '!=', value: m[3].trim() };
   });
   return obj =>

@@ -52,7 +52,11 @@ export class Store {
     return b;
   }
 
-  get(gr: string, namespace: string | undefined, name: string): Obj | undefined {
+  get(
+    gr: string,
+    namespace: string | undefined,
+    name: string,
+  ): Obj | undefined {
     return this.data.get(gr)?.get(`${namespace ?? ''}/${name}`);
   }
 
@@ -62,7 +66,8 @@ export class Store {
     if (!b) return [];
     const out: Array<[string, Obj]> = [];
     const prefix = namespace === undefined ? undefined : `${namespace}/`;
-    for (const [k, v] of b) if (prefix === undefined || k.startsWith(prefix)) out.push([k, v]);
+    for (const [k, v] of b)
+      if (prefix === undefined || k.startsWith(prefix)) out.push([k, v]);
     out.sort((a, b2) => {
       if (a[0] === b2[0]) return 0;
       return a[0] < b2[0] ? -1 : 1;
@@ -86,17 +91,33 @@ export class Store {
     const b = this.bucket(gr);
     const old = b.get(key);
     b.set(key, obj);
-    this.emit({ rv: Number(obj.metadata.resourceVersion), type, gr, object: obj, old });
+    this.emit({
+      rv: Number(obj.metadata.resourceVersion),
+      type,
+      gr,
+      object: obj,
+      old,
+    });
   }
 
   remove(gr: string, obj: Obj) {
-    this.data.get(gr)?.delete(`${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
-    this.emit({ rv: Number(obj.metadata.resourceVersion), type: 'DELETED', gr, object: obj });
+    this.data
+      .get(gr)
+      ?.delete(`${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
+    this.emit({
+      rv: Number(obj.metadata.resourceVersion),
+      type: 'DELETED',
+      gr,
+      object: obj,
+    });
   }
 
   /** Stores without events (loading persisted data). */
   load(gr: string, obj: Obj) {
-    this.bucket(gr).set(`${obj.metadata.namespace ?? ''}/${obj.metadata.name}`, obj);
+    this.bucket(gr).set(
+      `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`,
+      obj,
+    );
   }
 
   dropResource(gr: string) {
@@ -106,7 +127,10 @@ export class Store {
   private emit(e: StoreEvent) {
     this.history.push(e);
     if (this.history.length > this.historySize) {
-      const dropped = this.history.splice(0, this.history.length - this.historySize);
+      const dropped = this.history.splice(
+        0,
+        this.history.length - this.historySize,
+      );
       this.compactedRV = dropped[dropped.length - 1].rv;
     }
     for (const l of [...this.listeners]) l(e);
@@ -133,7 +157,8 @@ export class Store {
 
   all(): Array<{ gr: string; object: Obj }> {
     const out: Array<{ gr: string; object: Obj }> = [];
-    for (const [gr, b] of this.data) for (const o of b.values()) out.push({ gr, object: o });
+    for (const [gr, b] of this.data)
+      for (const o of b.values()) out.push({ gr, object: o });
     return out;
   }
 }

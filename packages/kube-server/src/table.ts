@@ -15,7 +15,8 @@ export function evalJsonPath(obj: unknown, expr: string): unknown[] {
     for (const v of cur) {
       if (v === undefined || v === null) continue;
       if (tok.startsWith('.')) {
-        if (typeof v === 'object' && !Array.isArray(v)) next.push((v as Obj)[tok.slice(1)]);
+        if (typeof v === 'object' && !Array.isArray(v))
+          next.push((v as Obj)[tok.slice(1)]);
         continue;
       }
       const inner = tok.slice(1, -1);
@@ -26,10 +27,18 @@ export function evalJsonPath(obj: unknown, expr: string): unknown[] {
         next.push(v[i < 0 ? v.length + i : i]);
       } else if (/^-?\d*:-?\d*$/.test(inner)) {
         const [a, b] = inner.split(':');
-        next.push(...v.slice(a === '' ? 0 : Number(a), b === '' ? undefined : Number(b)));
+        next.push(
+          ...v.slice(
+            a === '' ? 0 : Number(a),
+            b === '' ? undefined : Number(b),
+          ),
+        );
       } else {
         const m = /^\?\(@\.([\w.]+)\s*==\s*["']?([^"']*)["']?\)$/.exec(inner);
-        if (m) next.push(...v.filter(x => String(evalJsonPath(x, `.${m[1]}`)[0]) === m[2]));
+        if (m)
+          next.push(
+            ...v.filter(x => String(evalJsonPath(x, `.${m[1]}`)[0]) === m[2]),
+          );
       }
     }
     cur = next.filter(x => x !== undefined);
@@ -54,7 +63,9 @@ export function humanDuration(ms: number): string {
 }
 
 const age = (o: Obj) =>
-  o.metadata?.creationTimestamp ? humanDuration(Date.now() - Date.parse(o.metadata.creationTimestamp)) : '<unknown>';
+  o.metadata?.creationTimestamp
+    ? humanDuration(Date.now() - Date.parse(o.metadata.creationTimestamp))
+    : '<unknown>';
 
 interface Column {
   name: string;
@@ -76,11 +87,17 @@ const NAME: Column = {
 const AGE: Column = {
   name: 'Age',
   type: 'string',
-  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  description:
+    'CreationTimestamp is a timestamp representing the server time when this object was created.',
   priority: 0,
   cell: age,
 };
-const col = (name: string, cell: (o: Obj) => unknown, type = 'string', priority = 0): Column => ({
+const col = (
+  name: string,
+  cell: (o: Obj) => unknown,
+  type = 'string',
+  priority = 0,
+): Column => ({
   name,
   type,
   description: name,
@@ -90,7 +107,9 @@ const col = (name: string, cell: (o: Obj) => unknown, type = 'string', priority 
 
 function podReady(o: Obj): string {
   const total = o.spec?.containers?.length ?? 0;
-  const ready = (o.status?.containerStatuses ?? []).filter((c: Obj) => c.ready).length;
+  const ready = (o.status?.containerStatuses ?? []).filter(
+    (c: Obj) => c.ready,
+  ).length;
   return `${ready}/${total}`;
 }
 
@@ -100,14 +119,25 @@ const BUILTIN_COLUMNS: Record<string, Column[]> = {
     NAME,
     col('Ready', podReady),
     col('Status', o => o.status?.phase ?? 'Pending'),
-    col('Restarts', o => (o.status?.containerStatuses ?? []).reduce((n: number, c: Obj) => n + (c.restartCount ?? 0), 0), 'integer'),
+    col(
+      'Restarts',
+      o =>
+        (o.status?.containerStatuses ?? []).reduce(
+          (n: number, c: Obj) => n + (c.restartCount ?? 0),
+          0,
+        ),
+      'integer',
+    ),
     AGE,
     col('IP', o => o.status?.podIP ?? '<none>', 'string', 1),
     col('Node', o => o.spec?.nodeName ?? '<none>', 'string', 1),
   ],
   deployments: [
     NAME,
-    col('Ready', o => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`),
+    col(
+      'Ready',
+      o => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`,
+    ),
     col('Up-to-date', o => o.status?.updatedReplicas ?? 0, 'integer'),
     col('Available', o => o.status?.availableReplicas ?? 0, 'integer'),
     AGE,
@@ -123,21 +153,65 @@ const BUILTIN_COLUMNS: Record<string, Column[]> = {
     NAME,
     col('Type', o => o.spec?.type ?? 'ClusterIP'),
     col('Cluster-IP', o => o.spec?.clusterIP ?? '<none>'),
-    col('External-IP', o => o.status?.loadBalancer?.ingress?.map((i: Obj) => i.ip ?? i.hostname).join(',') || '<none>'),
-    col('Port(s)', o => (o.spec?.ports ?? []).map((p: Obj) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') || '<none>'),
+    col(
+      'External-IP',
+      o =>
+        o.status?.loadBalancer?.ingress
+          ?.map((i: Obj) => i.ip ?? i.hostname)
+          .join(',') || '<none>',
+    ),
+    col(
+      'Port(s)',
+      o =>
+        (o.spec?.ports ?? [])
+          .map((p: Obj) => `${p.port}/${p.protocol ?? 'TCP'}`)
+          .join(',') || '<none>',
+    ),
     AGE,
   ],
-  configmaps: [NAME, col('Data', o => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length, 'integer'), AGE],
-  secrets: [NAME, col('Type', o => o.type ?? 'Opaque'), col('Data', o => Object.keys(o.data ?? {}).length, 'integer'), AGE],
-  serviceaccounts: [NAME, col('Secrets', o => (o.secrets ?? []).length, 'integer'), AGE],
+  configmaps: [
+    NAME,
+    col(
+      'Data',
+      o =>
+        Object.keys(o.data ?? {}).length +
+        Object.keys(o.binaryData ?? {}).length,
+      'integer',
+    ),
+    AGE,
+  ],
+  secrets: [
+    NAME,
+    col('Type', o => o.type ?? 'Opaque'),
+    col('Data', o => Object.keys(o.data ?? {}).length, 'integer'),
+    AGE,
+  ],
+  serviceaccounts: [
+    NAME,
+    col('Secrets', o => (o.secrets ?? []).length, 'integer'),
+    AGE,
+  ],
   events: [
-    col('Last Seen', o => (o.lastTimestamp ? humanDuration(Date.now() - Date.parse(o.lastTimestamp)) : age(o))),
+    col('Last Seen', o =>
+      o.lastTimestamp
+        ? humanDuration(Date.now() - Date.parse(o.lastTimestamp))
+        : age(o),
+    ),
     col('Type', o => o.type),
     col('Reason', o => o.reason),
-    col('Object', o => `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}`),
+    col(
+      'Object',
+      o =>
+        `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${
+          o.involvedObject?.name ?? ''
+        }`,
+    ),
     col('Message', o => o.message),
   ],
-  customresourcedefinitions: [NAME, col('Created At', o => o.metadata?.creationTimestamp, 'date')],
+  customresourcedefinitions: [
+    NAME,
+    col('Created At', o => o.metadata?.creationTimestamp, 'date'),
+  ],
 };
 
 function crdColumns(cols: PrinterColumn[] | undefined): Column[] {
@@ -148,15 +222,21 @@ function crdColumns(cols: PrinterColumn[] | undefined): Column[] {
       name: c.name,
       type: c.type,
       format: c.format ?? '',
-      description: c.description ?? `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
+      description:
+        c.description ??
+        `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
       priority: c.priority ?? 0,
       cell: (o: Obj) => {
         // Like the apiextensions table convertor: only the first JSONPath result is shown.
         const values = evalJsonPath(o, c.jsonPath);
         if (values.length === 0) return null;
         const v = values[0];
-        if (c.type === 'date') return typeof v === 'string' ? humanDuration(Date.now() - Date.parse(v)) : null;
-        if (c.type === 'string') return typeof v === 'string' ? v : JSON.stringify(v);
+        if (c.type === 'date')
+          return typeof v === 'string'
+            ? humanDuration(Date.now() - Date.parse(v))
+            : null;
+        if (c.type === 'string')
+          return typeof v === 'string' ? v : JSON.stringify(v);
         if (c.type === 'integer') return Number.isInteger(v) ? v : null;
         if (c.type === 'number') return typeof v === 'number' ? v : null;
         if (c.type === 'boolean') return typeof v === 'boolean' ? v : null;
@@ -173,11 +253,21 @@ function columnsFor(t: ResourceType, version: string): Column[] {
 
 function partialObjectMetadata(o: Obj): Obj {
   const { managedFields, ...metadata } = o.metadata ?? {};
-  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata };
+  return {
+    kind: 'PartialObjectMetadata',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata,
+  };
 }
 
 /** Builds a Table of `objects`; `withColumns` false leaves out columnDefinitions (watch events after the first). */
-export function toTable(t: ResourceType, version: string, objects: Obj[], resourceVersion: string, extraMeta: Obj = {}): Obj {
+export function toTable(
+  t: ResourceType,
+  version: string,
+  objects: Obj[],
+  resourceVersion: string,
+  extraMeta: Obj = {},
+): Obj {
   const cols = columnsFor(t, version);
   return {
     kind: 'Table',
@@ -195,7 +285,11 @@ export function toTable(t: ResourceType, version: string, objects: Obj[], resour
         const v = c.cell(o);
         return v === undefined ? null : v;
       }),
-      object: partialObjectMetadata({ ...o, apiVersion: apiVersionOf(t.group, version), kind: t.kind }),
+      object: partialObjectMetadata({
+        ...o,
+        apiVersion: apiVersionOf(t.group, version),
+        kind: t.kind,
+      }),
     })),
   };
 }

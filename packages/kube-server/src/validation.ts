@@ -14,7 +14,14 @@ export interface SchemaProblem {
   path: string;
   message: string;
   /** `unknown` problems are unknown fields (the real server answers them with 400, not 422). */
-  type?: 'invalid' | 'required' | 'unsupported' | 'unknown' | 'tooLong' | 'tooMany' | 'duplicate';
+  type?:
+    | 'invalid'
+    | 'required'
+    | 'unsupported'
+    | 'unknown'
+    | 'tooLong'
+    | 'tooMany'
+    | 'duplicate';
 }
 
 /** A subset of the JSON Schema properties used in CRD `openAPIV3Schema`. */
@@ -151,24 +158,33 @@ function compilePattern(pattern: string): RegExp | null {
 
 const FORMATS: Record<string, (v: unknown) => boolean> = {
   int32: v => typeof v !== 'number' || (v >= -2147483648 && v <= 2147483647),
-  int64: v => typeof v !== 'number' || Number.isSafeInteger(v) || Number.isInteger(v),
+  int64: v =>
+    typeof v !== 'number' || Number.isSafeInteger(v) || Number.isInteger(v),
   'date-time': v =>
     typeof v !== 'string' ||
-    /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(v),
+    /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(
+      v,
+    ),
   date: v => typeof v !== 'string' || /^\d{4}-\d{2}-\d{2}$/.test(v),
   byte: v =>
     typeof v !== 'string' ||
     /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v),
   uuid: v =>
     typeof v !== 'string' ||
-    /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/.test(v),
+    /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/.test(
+      v,
+    ),
   ipv4: v =>
     typeof v !== 'string' ||
-    /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(v),
+    /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(
+      v,
+    ),
   hostname: v =>
     typeof v !== 'string' ||
     (v.length <= 255 &&
-      /^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/.test(v)),
+      /^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/.test(
+        v,
+      )),
 };
 
 class Validator {
@@ -180,11 +196,24 @@ class Validator {
   }
 
   /** Validates `value` at `p`; `structural` is false inside anyOf/oneOf/allOf/not, where unknown fields are not judged. */
-  node(schema: JSONSchemaProps, value: unknown, p: string, structural: boolean) {
+  node(
+    schema: JSONSchemaProps,
+    value: unknown,
+    p: string,
+    structural: boolean,
+  ) {
     if (!schema || typeof schema !== 'object') return;
     if (value === null) {
-      if (!schema.nullable && (schema.type || schema['x-kubernetes-int-or-string'])) {
-        this.add(p, `Invalid value: "null": ${p} in body must be of type ${schema.type ?? 'integer or string'}: "null"`);
+      if (
+        !schema.nullable &&
+        (schema.type || schema['x-kubernetes-int-or-string'])
+      ) {
+        this.add(
+          p,
+          `Invalid value: "null": ${p} in body must be of type ${
+            schema.type ?? 'integer or string'
+          }: "null"`,
+        );
       }
       return;
     }
@@ -193,7 +222,9 @@ class Validator {
     if (schema.enum && !schema.enum.some(e => deepEqual(e, value))) {
       this.add(
         p,
-        `Unsupported value: ${show(value)}: supported values: ${schema.enum.map(show).join(', ')}`,
+        `Unsupported value: ${show(value)}: supported values: ${schema.enum
+          .map(show)
+          .join(', ')}`,
         'unsupported',
       );
     }
@@ -202,8 +233,17 @@ class Validator {
     else if (Array.isArray(value)) this.array(schema, value, p, structural);
     else if (isPlainObject(value)) this.object(schema, value, p, structural);
 
-    if (schema.format && FORMATS[schema.format] && !FORMATS[schema.format](value)) {
-      this.add(p, `Invalid value: ${show(value)}: ${p} in body must be of type ${schema.format}: ${show(value)}`);
+    if (
+      schema.format &&
+      FORMATS[schema.format] &&
+      !FORMATS[schema.format](value)
+    ) {
+      this.add(
+        p,
+        `Invalid value: ${show(value)}: ${p} in body must be of type ${
+          schema.format
+        }: ${show(value)}`,
+      );
     }
     this.combinators(schema, value, p);
   }
@@ -212,7 +252,12 @@ class Validator {
     const actual = jsonType(value);
     if (schema['x-kubernetes-int-or-string']) {
       if (actual === 'integer' || actual === 'string') return true;
-      this.add(p, `Invalid value: ${show(value)}: ${p} in body must be of type integer,string: ${show(actual)}`);
+      this.add(
+        p,
+        `Invalid value: ${show(
+          value,
+        )}: ${p} in body must be of type integer,string: ${show(actual)}`,
+      );
       return false;
     }
     const t = schema.type;
@@ -223,7 +268,12 @@ class Validator {
       (t === 'object' && actual === 'object') ||
       (t === 'array' && actual === 'array');
     if (!ok) {
-      this.add(p, `Invalid value: ${show(value)}: ${p} in body must be of type ${t}: ${show(actual)}`);
+      this.add(
+        p,
+        `Invalid value: ${show(
+          value,
+        )}: ${p} in body must be of type ${t}: ${show(actual)}`,
+      );
     }
     return ok;
   }
@@ -233,7 +283,9 @@ class Validator {
       if (s.exclusiveMinimum ? v <= s.minimum : v < s.minimum) {
         this.add(
           p,
-          `Invalid value: ${v}: ${p} in body should be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}`,
+          `Invalid value: ${v}: ${p} in body should be greater than ${
+            s.exclusiveMinimum ? '' : 'or equal to '
+          }${s.minimum}`,
         );
       }
     }
@@ -241,44 +293,72 @@ class Validator {
       if (s.exclusiveMaximum ? v >= s.maximum : v > s.maximum) {
         this.add(
           p,
-          `Invalid value: ${v}: ${p} in body should be less than ${s.exclusiveMaximum ? '' : 'or equal to '}${s.maximum}`,
+          `Invalid value: ${v}: ${p} in body should be less than ${
+            s.exclusiveMaximum ? '' : 'or equal to '
+          }${s.maximum}`,
         );
       }
     }
-    if (s.multipleOf && Math.abs(v / s.multipleOf - Math.round(v / s.multipleOf)) > 1e-9) {
-      this.add(p, `Invalid value: ${v}: ${p} in body should be a multiple of ${s.multipleOf}`);
+    if (
+      s.multipleOf &&
+      Math.abs(v / s.multipleOf - Math.round(v / s.multipleOf)) > 1e-9
+    ) {
+      this.add(
+        p,
+        `Invalid value: ${v}: ${p} in body should be a multiple of ${s.multipleOf}`,
+      );
     }
   }
 
   string(s: JSONSchemaProps, v: string, p: string) {
     const len = [...v].length;
     if (s.maxLength !== undefined && len > s.maxLength) {
-      this.add(p, `Too long: may not be more than ${s.maxLength} bytes`, 'tooLong');
+      this.add(
+        p,
+        `Too long: may not be more than ${s.maxLength} bytes`,
+        'tooLong',
+      );
     }
     if (s.minLength !== undefined && len < s.minLength) {
-      this.add(p, `Invalid value: ${show(v)}: ${p} in body should be at least ${s.minLength} chars long`);
+      this.add(
+        p,
+        `Invalid value: ${show(v)}: ${p} in body should be at least ${
+          s.minLength
+        } chars long`,
+      );
     }
     if (s.pattern) {
       const re = compilePattern(s.pattern);
       if (re && !re.test(v)) {
-        this.add(p, `Invalid value: ${show(v)}: ${p} in body should match '${s.pattern}'`);
+        this.add(
+          p,
+          `Invalid value: ${show(v)}: ${p} in body should match '${s.pattern}'`,
+        );
       }
     }
   }
 
   array(s: JSONSchemaProps, v: unknown[], p: string, structural: boolean) {
     if (s.maxItems !== undefined && v.length > s.maxItems) {
-      this.add(p, `Too many: ${v.length}: must have at most ${s.maxItems} items`, 'tooMany');
+      this.add(
+        p,
+        `Too many: ${v.length}: must have at most ${s.maxItems} items`,
+        'tooMany',
+      );
     }
     if (s.minItems !== undefined && v.length < s.minItems) {
-      this.add(p, `Invalid value: ${v.length}: ${p} in body should have at least ${s.minItems} items`);
+      this.add(
+        p,
+        `Invalid value: ${v.length}: ${p} in body should have at least ${s.minItems} items`,
+      );
     }
     const listType = s['x-kubernetes-list-type'];
     if (s.uniqueItems || listType === 'set') {
       const seen = new Set<string>();
       v.forEach((item, i) => {
         const key = stableStringify(item);
-        if (seen.has(key)) this.add(`${p}[${i}]`, `Duplicate value: ${show(item)}`, 'duplicate');
+        if (seen.has(key))
+          this.add(`${p}[${i}]`, `Duplicate value: ${show(item)}`, 'duplicate');
         seen.add(key);
       });
     }
@@ -290,23 +370,41 @@ class Validator {
         const key = JSON.stringify(keys.map(k => item[k] ?? null));
         if (seen.has(key)) {
           const shown = keys.map(k => `"${k}":${show(item[k])}`).join(',');
-          this.add(`${p}[${i}]`, `Duplicate value: map[string]interface {}{${shown}}`, 'duplicate');
+          this.add(
+            `${p}[${i}]`,
+            `Duplicate value: map[string]interface {}{${shown}}`,
+            'duplicate',
+          );
         }
         seen.add(key);
       });
     }
     if (s.items) {
-      v.forEach((item, i) => this.node(s.items!, item, `${p}[${i}]`, structural));
+      v.forEach((item, i) =>
+        this.node(s.items!, item, `${p}[${i}]`, structural),
+      );
     }
   }
 
-  object(s: JSONSchemaProps, v: Record<string, unknown>, p: string, structural: boolean) {
+  object(
+    s: JSONSchemaProps,
+    v: Record<string, unknown>,
+    p: string,
+    structural: boolean,
+  ) {
     const keys = Object.keys(v);
     if (s.maxProperties !== undefined && keys.length > s.maxProperties) {
-      this.add(p, `Too many: ${keys.length}: must have at most ${s.maxProperties} items`, 'tooMany');
+      this.add(
+        p,
+        `Too many: ${keys.length}: must have at most ${s.maxProperties} items`,
+        'tooMany',
+      );
     }
     if (s.minProperties !== undefined && keys.length < s.minProperties) {
-      this.add(p, `Invalid value: ${keys.length}: ${p} in body should have at least ${s.minProperties} properties`);
+      this.add(
+        p,
+        `Invalid value: ${keys.length}: ${p} in body should have at least ${s.minProperties} properties`,
+      );
     }
     for (const r of s.required ?? []) {
       if (!(r in v)) this.add(join(p, r), 'Required value', 'required');
@@ -316,8 +414,14 @@ class Validator {
     const preserve = s['x-kubernetes-preserve-unknown-fields'];
     for (const k of keys) {
       const child = join(p, k);
-      if (p === '' && k === 'metadata' && !this.opts.validateRootMetadata) continue;
-      if (embedded && (k === 'apiVersion' || k === 'kind' || k === 'metadata') && !props[k]) continue;
+      if (p === '' && k === 'metadata' && !this.opts.validateRootMetadata)
+        continue;
+      if (
+        embedded &&
+        (k === 'apiVersion' || k === 'kind' || k === 'metadata') &&
+        !props[k]
+      )
+        continue;
       if (props[k]) {
         this.node(props[k], v[k], child, structural);
       } else if (isPlainObject(s.additionalProperties)) {
@@ -326,7 +430,11 @@ class Validator {
         continue;
       } else if (p === '' && (k === 'apiVersion' || k === 'kind')) {
         continue;
-      } else if (structural && this.opts.rejectUnknownFields && hasStructure(s)) {
+      } else if (
+        structural &&
+        this.opts.rejectUnknownFields &&
+        hasStructure(s)
+      ) {
         this.add(child, `unknown field "${child}"`, 'unknown');
       }
     }
@@ -344,29 +452,54 @@ class Validator {
     if (s.anyOf && s.anyOf.length) {
       const results = s.anyOf.map(trial);
       if (!results.some(r => r.length === 0)) {
-        this.add(p, `Invalid value: ${show(v)}: ${p} in body must match at least one schema in anyOf`);
+        this.add(
+          p,
+          `Invalid value: ${show(
+            v,
+          )}: ${p} in body must match at least one schema in anyOf`,
+        );
       }
     }
     if (s.oneOf && s.oneOf.length) {
       const passing = s.oneOf.map(trial).filter(r => r.length === 0).length;
       if (passing !== 1) {
-        this.add(p, `Invalid value: ${show(v)}: ${p} in body must match exactly one schema in oneOf`);
+        this.add(
+          p,
+          `Invalid value: ${show(
+            v,
+          )}: ${p} in body must match exactly one schema in oneOf`,
+        );
       }
     }
     if (s.not && trial(s.not).length === 0) {
-      this.add(p, `Invalid value: ${show(v)}: ${p} in body should not be valid against schema in not`);
+      this.add(
+        p,
+        `Invalid value: ${show(
+          v,
+        )}: ${p} in body should not be valid against schema in not`,
+      );
     }
   }
 }
 
 /** An object schema that declares nothing (no properties, no additionalProperties) is a free-form map in practice. */
 function hasStructure(s: JSONSchemaProps): boolean {
-  return s.properties !== undefined || s.type === 'object' || s.additionalProperties === false;
+  return (
+    s.properties !== undefined ||
+    s.type === 'object' ||
+    s.additionalProperties === false
+  );
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (
+    typeof a !== typeof b ||
+    a === null ||
+    b === null ||
+    typeof a !== 'object'
+  )
+    return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
     const bb = b as unknown[];
@@ -376,7 +509,9 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const bo = b as Record<string, unknown>;
   const ak = Object.keys(ao);
   if (ak.length !== Object.keys(bo).length) return false;
-  return ak.every(k => Object.prototype.hasOwnProperty.call(bo, k) && deepEqual(ao[k], bo[k]));
+  return ak.every(
+    k => Object.prototype.hasOwnProperty.call(bo, k) && deepEqual(ao[k], bo[k]),
+  );
 }
 
 function stableStringify(v: unknown): string {
@@ -409,7 +544,10 @@ export function validateAgainstSchema(
 }
 
 /** Fills `default` values from the schema into `obj` in place, as the API server does on create and update. */
-export function applyDefaults(schema: JSONSchemaProps | undefined, obj: unknown): void {
+export function applyDefaults(
+  schema: JSONSchemaProps | undefined,
+  obj: unknown,
+): void {
   if (!schema) return;
   if (Array.isArray(obj)) {
     if (schema.items) obj.forEach(item => applyDefaults(schema.items, item));
@@ -424,7 +562,8 @@ export function applyDefaults(schema: JSONSchemaProps | undefined, obj: unknown)
   }
   if (isPlainObject(schema.additionalProperties)) {
     for (const k of Object.keys(obj)) {
-      if (!schema.properties?.[k]) applyDefaults(schema.additionalProperties, obj[k]);
+      if (!schema.properties?.[k])
+        applyDefaults(schema.additionalProperties, obj[k]);
     }
   }
 }
@@ -433,10 +572,13 @@ export function applyDefaults(schema: JSONSchemaProps | undefined, obj: unknown)
 export function loadCrds(dir: string): CRD[] {
   const out: CRD[] = [];
   const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of fs
+      .readdirSync(d, { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(d, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (/\.(ya?ml|json)$/.test(entry.name)) out.push(...parseCrds(fs.readFileSync(full, 'utf8'), full));
+      else if (/\.(ya?ml|json)$/.test(entry.name))
+        out.push(...parseCrds(fs.readFileSync(full, 'utf8'), full));
     }
   };
   if (fs.statSync(dir).isDirectory()) walk(dir);
@@ -454,7 +596,11 @@ export function parseCrds(text: string, source?: string): CRD[] {
     const value = doc.toJS({ maxAliasCount: -1 });
     if (isPlainObject(value) && value.kind === 'CustomResourceDefinition') {
       const crd = value as unknown as CRD;
-      if (source) Object.defineProperty(crd, 'source', { value: source, enumerable: false });
+      if (source)
+        Object.defineProperty(crd, 'source', {
+          value: source,
+          enumerable: false,
+        });
       out.push(crd);
     }
   }
@@ -462,8 +608,14 @@ export function parseCrds(text: string, source?: string): CRD[] {
 }
 
 /** The CRD serving `apiVersion` (`group/version`) and `kind`, or undefined. */
-export function findCrd(crds: CRD[], apiVersion: string, kind: string): CRD | undefined {
-  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+export function findCrd(
+  crds: CRD[],
+  apiVersion: string,
+  kind: string,
+): CRD | undefined {
+  const [group, version] = apiVersion.includes('/')
+    ? apiVersion.split('/')
+    : ['', apiVersion];
   return crds.find(
     c =>
       c.spec.group === group &&
@@ -473,27 +625,58 @@ export function findCrd(crds: CRD[], apiVersion: string, kind: string): CRD | un
 }
 
 /** The `openAPIV3Schema` of one version of a CRD. */
-export function crdSchema(crd: CRD, version: string): JSONSchemaProps | undefined {
-  return crd.spec.versions.find(v => v.name === version)?.schema?.openAPIV3Schema;
+export function crdSchema(
+  crd: CRD,
+  version: string,
+): JSONSchemaProps | undefined {
+  return crd.spec.versions.find(v => v.name === version)?.schema
+    ?.openAPIV3Schema;
 }
 
 /**
  * Validates a whole object (with `apiVersion` and `kind`) against the matching CRD in `crds`.
  * A kind with no CRD is reported as one problem at path `kind`.
  */
-export function validateObject(crds: CRD[], obj: unknown, options?: ValidateOptions): SchemaProblem[] {
-  if (!isPlainObject(obj) || typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') {
-    return [{ path: '', message: 'object must have string apiVersion and kind', type: 'invalid' }];
+export function validateObject(
+  crds: CRD[],
+  obj: unknown,
+  options?: ValidateOptions,
+): SchemaProblem[] {
+  if (
+    !isPlainObject(obj) ||
+    typeof obj.apiVersion !== 'string' ||
+    typeof obj.kind !== 'string'
+  ) {
+    return [
+      {
+        path: '',
+        message: 'object must have string apiVersion and kind',
+        type: 'invalid',
+      },
+    ];
   }
   const crd = findCrd(crds, obj.apiVersion, obj.kind);
   if (!crd) {
-    return [{ path: 'kind', message: `no CRD serves ${obj.kind} in ${obj.apiVersion}`, type: 'invalid' }];
+    return [
+      {
+        path: 'kind',
+        message: `no CRD serves ${obj.kind} in ${obj.apiVersion}`,
+        type: 'invalid',
+      },
+    ];
   }
   const schema = crdSchema(crd, obj.apiVersion.split('/').pop()!);
   const problems: SchemaProblem[] = [];
   const meta = obj.metadata;
-  if (!isPlainObject(meta) || (typeof meta.name !== 'string' && typeof meta.generateName !== 'string')) {
-    problems.push({ path: 'metadata.name', message: 'Required value: name or generateName is required', type: 'required' });
+  if (
+    !isPlainObject(meta) ||
+    (typeof meta.name !== 'string' && typeof meta.generateName !== 'string')
+  ) {
+    problems.push({
+      path: 'metadata.name',
+      message: 'Required value: name or generateName is required',
+      type: 'required',
+    });
   }
   if (schema) problems.push(...validateAgainstSchema(schema, obj, options));
   return problems;
@@ -503,7 +686,11 @@ export function validateObject(crds: CRD[], obj: unknown, options?: ValidateOpti
  * Removes the fields the schema does not declare (CRD pruning), in place, as the API server does
  * for `fieldValidation=Ignore|Warn`. Root `apiVersion`, `kind` and `metadata` are kept.
  */
-export function pruneUnknownFields(schema: JSONSchemaProps | undefined, obj: unknown, root = true): void {
+export function pruneUnknownFields(
+  schema: JSONSchemaProps | undefined,
+  obj: unknown,
+  root = true,
+): void {
   if (!schema || schema['x-kubernetes-preserve-unknown-fields']) return;
   if (Array.isArray(obj)) {
     obj.forEach(item => pruneUnknownFields(schema.items, item, false));
@@ -513,9 +700,15 @@ export function pruneUnknownFields(schema: JSONSchemaProps | undefined, obj: unk
   const props = schema.properties ?? {};
   const embedded = schema['x-kubernetes-embedded-resource'];
   for (const k of Object.keys(obj)) {
-    if ((root || embedded) && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
+    if (
+      (root || embedded) &&
+      (k === 'apiVersion' || k === 'kind' || k === 'metadata')
+    )
+      continue;
     if (props[k]) pruneUnknownFields(props[k], obj[k], false);
-    else if (isPlainObject(schema.additionalProperties)) pruneUnknownFields(schema.additionalProperties, obj[k], false);
-    else if (schema.additionalProperties !== true && hasStructure(schema)) delete obj[k];
+    else if (isPlainObject(schema.additionalProperties))
+      pruneUnknownFields(schema.additionalProperties, obj[k], false);
+    else if (schema.additionalProperties !== true && hasStructure(schema))
+      delete obj[k];
   }
 }
