@@ -16,6 +16,7 @@ export interface StoreEvent {
 
 export class Store {
   private readonly data = new Map<string, Map<string, Obj>>();
+  private readonly sortedKeys = new Map<string, string[]>();
   private readonly history: StoreEvent[] = [];
   private readonly listeners = new Set<(e: StoreEvent) => void>();
   private rv = 0;
@@ -64,15 +65,18 @@ export class Store {
   list(gr: string, namespace?: string): Obj[] {
     const b = this.data.get(gr);
     if (!b) return [];
-    const out: Array<[string, Obj]> = [];
+    // Keys stay sorted until one is added or removed, so large lists do not sort on every request.
+    let keys = this.sortedKeys.get(gr);
+    if (!keys) {
+      keys = [...b.keys()].sort();
+      this.sortedKeys.set(gr, keys);
+    }
+    const out: Obj[] = [];
     const prefix = namespace === undefined ? undefined : `${namespace}/`;
-    for (const [k, v] of b)
-      if (prefix === undefined || k.startsWith(prefix)) out.push([k, v]);
-    out.sort((a, b2) => {
-      if (a[0] === b2[0]) return 0;
-      return a[0] < b2[0] ? -1 : 1;
-    });
-    return out.map(e => e[1]);
+    for (const k of keys) {
+      if (prefix === undefined || k.startsWith(prefix)) out.push(b.get(k)!);
+    }
+    return out;
   }
 
   groupResources(): string[] {
@@ -90,6 +94,7 @@ export class Store {
     const key = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
     const b = this.bucket(gr);
     const old = b.get(key);
+    if (!old) this.sortedKeys.delete(gr);
     b.set(key, obj);
     this.emit({
       rv: Number(obj.metadata.resourceVersion),
@@ -101,6 +106,7 @@ export class Store {
   }
 
   remove(gr: string, obj: Obj) {
+    this.sortedKeys.delete(gr);
     this.data
       .get(gr)
       ?.delete(`${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
@@ -114,6 +120,7 @@ export class Store {
 
   /** Stores without events (loading persisted data). */
   load(gr: string, obj: Obj) {
+    this.sortedKeys.delete(gr);
     this.bucket(gr).set(
       `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`,
       obj,
@@ -121,6 +128,7 @@ export class Store {
   }
 
   dropResource(gr: string) {
+    this.sortedKeys.delete(gr);
     this.data.delete(gr);
   }
 
