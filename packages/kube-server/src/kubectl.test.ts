@@ -225,6 +225,60 @@ spec:
     );
   });
 
+  it('reports server-side apply conflicts between field managers, and forces them', async () => {
+    const file = write('ssa.yaml', widget('ssa', '{size: 1, color: red}'));
+    await ok(['apply', '--server-side', '-f', file]);
+    const other = write('ssa2.yaml', widget('ssa', '{size: 2}'));
+    const conflict = await kubectl([
+      'apply',
+      '--server-side',
+      '--field-manager=other',
+      '-f',
+      other,
+    ]);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain(
+      'Apply failed with 1 conflict: conflict with "kubectl" using example.com/v1: .spec.size',
+    );
+    await ok([
+      'apply',
+      '--server-side',
+      '--field-manager=other',
+      '--force-conflicts',
+      '-f',
+      other,
+    ]);
+    expect(
+      await ok([
+        'get',
+        'wd',
+        'ssa',
+        '-n',
+        'demo',
+        '-o',
+        'jsonpath={.spec.size}/{.spec.color}',
+      ]),
+    ).toBe('2/red');
+    // kubectl no longer owns size: dropping it from its manifest leaves other's value in place.
+    await ok([
+      'apply',
+      '--server-side',
+      '-f',
+      write('ssa3.yaml', widget('ssa', '{color: blue}')),
+    ]);
+    expect(
+      await ok([
+        'get',
+        'wd',
+        'ssa',
+        '-n',
+        'demo',
+        '-o',
+        'jsonpath={.spec.size}/{.spec.color}',
+      ]),
+    ).toBe('2/blue');
+  });
+
   it('refuses a malformed object with the field paths and values', async () => {
     const r = await kubectl([
       'apply',
