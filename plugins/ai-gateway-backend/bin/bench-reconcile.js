@@ -50,6 +50,7 @@ deadline.unref();
 let kubeChild;
 let backend;
 let tmp;
+let pg;
 async function cleanup() {
   try {
     await backend?.stop();
@@ -57,6 +58,11 @@ async function cleanup() {
     // best effort
   }
   if (kubeChild && kubeChild.exitCode === null) kubeChild.kill('SIGTERM');
+  try {
+    pg?.stop();
+  } catch {
+    // best effort
+  }
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 }
 
@@ -226,11 +232,20 @@ async function main() {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agw-bench-'));
   const kubeconfig = path.join(tmp, 'kubeconfig');
   const kubeUrl = await startKube(kubeconfig);
-  log(`kube-server at ${kubeUrl}; seeding ${ROUTING} namespaces`);
+  log(`kube-server at ${kubeUrl}; seeding ${ROUTING} namespaces while the catalog ingests`);
   const seeder = new KubeClient({ name: 'seed', url: kubeUrl, token: TOKEN }, { fieldManager: 'bench-seed', maxConcurrency: 16 });
-  await seedCluster(seeder, await demoSpiffeBundle(TRUST_DOMAIN));
+  const seeded = seedCluster(seeder, await demoSpiffeBundle(TRUST_DOMAIN));
 
   const fleet = entities();
+  // The catalog ingests the fleet several times faster on PostgreSQL than on in-memory SQLite;
+  // use a throwaway server when Debian's is installed (BENCH_DATABASE=sqlite to force SQLite).
+  const { postgresUnavailable, startTestPostgres } = require('../src/testing/postgres');
+  let database = { client: 'better-sqlite3', connection: ':memory:' };
+  if (process.env.BENCH_DATABASE !== 'sqlite' && !postgresUnavailable()) {
+    pg = await startTestPostgres();
+    database = { client: 'pg', connection: { host: pg.host, port: pg.port, user: pg.user, password: '' } };
+  }
+  print('database', database.client);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const config = new ConfigReader({
@@ -238,7 +253,7 @@ async function main() {
     backend: {
       baseUrl: base,
       listen: { port, host: '127.0.0.1' },
-      database: { client: 'better-sqlite3', connection: ':memory:' },
+      database,
       auth: { externalAccess: [{ type: 'static', options: { token: TOKEN, subject: 'bench' } }] },
     },
     catalog: { processingInterval: { hours: 24 } },
@@ -300,6 +315,8 @@ async function main() {
     log(`catalog: ${agents}/${wantAgents} agents, ${routing + access}/${ROUTING + ACCESS} policies`);
     await new Promise(r => setTimeout(r, 3000));
   }
+  await seeded;
+  seeder.close();
   log('catalog holds the fleet');
 
   const pass = async () => {
@@ -317,7 +334,7 @@ async function main() {
   log('cold pass');
   const cold = await pass();
   if (!cold.clusters.every(c => c.ok)) throw new Error(`cold pass failed: ${JSON.stringify(cold.clusters)}`);
-  log('steady pass');
+  log('steady pass'); if (process.env.BENCH_DEBUG) { const p = await get('/api/ai-gateway/policies/default/airoutingpolicy/team-0000-models'); console.log('DEBUG', p.error, JSON.stringify(p.objects.slice(0,2))); console.log('DEBUG health', JSON.stringify((await get('/api/ai-gateway/health')).lastPass)); }
   const steady = await pass();
 
   // Count what the reconciler manages, and take the rendered objects for kubectl.

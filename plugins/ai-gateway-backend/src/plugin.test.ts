@@ -395,6 +395,14 @@ describe('ai-gateway backend against kube-server', () => {
       .get('/api/ai-gateway/gateways')
       .set('Authorization', asUser(STRANGER));
     expect(noGateways.body.items).toEqual([]);
+    const all = await request(h.http)
+      .post('/api/ai-gateway/reconcile')
+      .set('Authorization', asUser(DEVELOPER));
+    expect(all.status).toBe(403);
+    const allowed = await request(h.http)
+      .post('/api/ai-gateway/reconcile')
+      .set('Authorization', asUser(ADMIN));
+    expect(allowed.status).toBe(202);
     for (const action of ['dry-run', 'reconcile']) {
       const denied = await request(h.http)
         .post(`/api/ai-gateway/policies/default/airoutingpolicy/team1-models/${action}`)

@@ -14,6 +14,7 @@ import {
   validatePolicyEntity,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
 import {
+  ClusterCache,
   KubeClient,
   KubeObject,
   acceptance,
@@ -108,6 +109,8 @@ export class Reconciler {
   private running: Promise<PassReport> | undefined;
   /** Trust bundle ConfigMaps (`namespace/name`) referenced per cluster, from the last pass. */
   private readonly bundles = new Map<string, Set<string>>();
+  /** Watch-fed copies of the clusters (see Triggers); passes read them instead of listing. */
+  caches?: Map<string, ClusterCache>;
   /** Called after each full pass with the namespaces holding referenced bundles, per cluster. */
   onBundles?: (namespaces: Map<string, Set<string>>) => void;
   private rerun = false;
@@ -292,11 +295,14 @@ export class Reconciler {
   ): Promise<{ observed: ObservedCluster; livePolicies: KubeObject[] }> {
     const { settings, engine } = this.deps;
     const selector = `${LABELS.instance}=${settings.instance}`;
+    const cache = namespace ? undefined : this.caches?.get(client.name);
     const listOrEmpty = async (
       apiVersion: string,
       kind: string,
       labelSelector?: string,
     ) => {
+      const cached = cache?.list(apiVersion, kind, { labelSelector });
+      if (cached) return cached;
       try {
         return (await client.list(apiVersion, kind, { labelSelector, namespace }))
           .items;

@@ -1,8 +1,14 @@
 import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
 import { createHash } from 'node:crypto';
-import { LABELS } from '@kagenti/backstage-plugin-ai-gateway-common';
 import {
+  ACCESS_POLICY_KIND,
+  AI_GATEWAY_API_VERSION,
+  LABELS,
+  ROUTING_POLICY_KIND,
+} from '@kagenti/backstage-plugin-ai-gateway-common';
+import {
+  ClusterCache,
   KubeClient,
   KubeObject,
   WatchHandle,
@@ -23,7 +29,7 @@ export const RECONCILE_TASK_ID = 'ai-gateway-reconcile';
 export class Triggers {
   private timer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  private watches: WatchHandle[] = [];
+  private caches = new Map<string, ClusterCache>();
   private bundleWatches = new Map<string, WatchHandle>();
   private catalogHash: string | undefined;
   private stopped = false;
@@ -86,34 +92,53 @@ export class Triggers {
     tick();
   }
 
+  /**
+   * One watch-fed cache per cluster of everything a pass lists: the policy kinds and rendered
+   * kinds of this instance, Gateways, and Secrets (key names only, except our own). Passes read
+   * it instead of listing; each change asks for a pass.
+   */
   private startWatches() {
     const { reconciler, engine } = this.deps;
     const selector = `${LABELS.instance}=${reconciler.settings.instance}`;
+    const instance = reconciler.settings.instance;
+    const caches = new Map<string, ClusterCache>();
     for (const client of this.deps.clients.values()) {
-      const kinds =
-        reconciler.settings.mode === 'embedded'
-          ? engine.renderedKinds.map(k => ({ ...k, labelSelector: selector }))
-          : [];
-      kinds.push({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', labelSelector: undefined as any });
-      for (const k of kinds) {
-        this.watches.push(
-          client.watch(
-            k.apiVersion,
-            k.kind,
-            { labelSelector: k.labelSelector },
-            {
-              onEvent: ev => this.onEvent(client.name, ev.type, ev.object),
-              onError: e =>
-                this.deps.logger.debug(`ai-gateway: watch ${k.kind} on ${client.name}: ${e.message}`),
-            },
-          ),
-        );
+      const cache = new ClusterCache(
+        client,
+        ev => this.onEvent(client.name, ev.type, ev.object),
+        (kind, e) =>
+          this.deps.logger.debug(`ai-gateway: watch ${kind} on ${client.name}: ${e.message}`),
+      );
+      for (const kind of [ROUTING_POLICY_KIND, ACCESS_POLICY_KIND]) {
+        cache.track(AI_GATEWAY_API_VERSION, kind, { labelSelector: selector });
       }
+      cache.track('gateway.networking.k8s.io/v1', 'Gateway');
+      if (reconciler.settings.mode === 'embedded') {
+        for (const k of engine.renderedKinds) {
+          if (k.apiVersion === 'v1' && k.kind === 'Secret') continue;
+          cache.track(k.apiVersion, k.kind, { labelSelector: selector });
+        }
+        cache.track('v1', 'Secret', {
+          // Only our own Secrets are needed whole; of the others, the key names.
+          transform: s =>
+            s.metadata.labels?.[LABELS.instance] === instance
+              ? s
+              : {
+                  ...s,
+                  data: Object.fromEntries(
+                    Object.keys((s.data as Record<string, string>) ?? {}).map(k => [k, '']),
+                  ),
+                },
+        });
+      }
+      caches.set(client.name, cache);
     }
+    this.caches = caches;
+    reconciler.caches = caches;
   }
 
   private onEvent(cluster: string, type: string, obj: KubeObject) {
-    // Our own status-only writes on policies are not watched; any other change may need a pass.
+    // Any change may need a pass; one caused by our own writes costs a pass that writes nothing.
     this.request(`${type} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} in ${cluster}`);
   }
 
@@ -150,7 +175,7 @@ export class Triggers {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.pollTimer) clearTimeout(this.pollTimer);
-    for (const w of this.watches) w.stop();
+    for (const c of this.caches.values()) c.stop();
     for (const w of this.bundleWatches.values()) w.stop();
   }
 }

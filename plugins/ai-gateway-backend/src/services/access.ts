@@ -12,7 +12,6 @@ import {
   EntityRefInfo,
   agentSpiffeId,
   parseSpiffeId,
-  spiffeIdAdmitted,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
 import { KubeObject } from '@kagenti/backstage-plugin-ai-gateway-node';
 import { ClusterState, PolicyIndex, PolicyRecord } from './PolicyIndex';
@@ -128,8 +127,19 @@ function limitsOf(rateLimit: any): ApiRateLimit[] {
   return out;
 }
 
-/** The models a routing policy exposes, with readiness read from its status. */
+const modelsCache = new WeakMap<PolicyRecord, ApiModelAccess[]>();
+
+/** The models a routing policy exposes, with readiness read from its status (cached per record). */
 export function modelsOf(record: PolicyRecord): ApiModelAccess[] {
+  let models = modelsCache.get(record);
+  if (!models) {
+    models = computeModels(record);
+    modelsCache.set(record, models);
+  }
+  return models;
+}
+
+function computeModels(record: PolicyRecord): ApiModelAccess[] {
   const spec = (record.resource as any).spec ?? {};
   const status = (record.live?.status as any) ?? {};
   const providerSchema = new Map<string, string>(
@@ -197,12 +207,37 @@ export function agentAccess(
 
   const gateways: ApiAgentGatewayAccess[] = [];
   let identityTrustDomain: string | undefined;
+  // The agent's SPIFFE ID per trust domain, parsed once: a cluster may hold thousands of access
+  // policies but only a few trust domains.
+  const idByDomain = new Map<string, { id: string; domain?: string; ok: boolean }>();
+  const idFor = (trustDomain: string) => {
+    let hit = idByDomain.get(trustDomain);
+    if (!hit) {
+      const id = override ?? agentSpiffeId(trustDomain, namespace, serviceAccount);
+      const parsed = parseSpiffeId(id);
+      hit = { id, ok: parsed.ok, domain: parsed.ok ? parsed.trustDomain : undefined };
+      idByDomain.set(trustDomain, hit);
+    }
+    return hit;
+  };
   for (const access of index.accessPolicies(cluster)) {
     const spec = (access.resource as any).spec;
     const trustDomain: string = spec.mtls.trustDomain;
-    const subjects = spec.mtls.allowedSubjects;
-    const spiffeId = override ?? agentSpiffeId(trustDomain, namespace, serviceAccount);
-    const admitted = spiffeIdAdmitted(spiffeId, trustDomain, subjects);
+    const subjects: Array<{ spiffeId?: string; spiffeIdPrefix?: string }> | undefined =
+      spec.mtls.allowedSubjects;
+    const agentId = idFor(trustDomain);
+    const spiffeId = agentId.id;
+    // Same rule as spiffeIdAdmitted (trust domain, then exact or prefix subjects), inlined for speed.
+    const admitted =
+      agentId.ok &&
+      agentId.domain === trustDomain &&
+      (!subjects ||
+        subjects.length === 0 ||
+        subjects.some(sub =>
+          sub.spiffeId !== undefined
+            ? sub.spiffeId === spiffeId
+            : sub.spiffeIdPrefix !== undefined && spiffeId.startsWith(sub.spiffeIdPrefix),
+        ));
     if (!admitted && access.namespace !== namespace) continue;
     if (admitted && !identityTrustDomain) identityTrustDomain = trustDomain;
     const gatewayName: string = spec.targetRef.name;

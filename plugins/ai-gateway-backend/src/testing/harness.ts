@@ -111,6 +111,15 @@ export class FakeCatalog {
   }
 }
 
+/** The admin may apply; everybody else may only read. */
+async function decide(requests: unknown[], opts?: { credentials?: any }) {
+  const principal = opts?.credentials?.principal;
+  const allowed = principal?.userEntityRef === ADMIN || principal?.type === 'service';
+  return requests.map(() => ({
+    result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+  }));
+}
+
 export interface Harness {
   http: any;
   catalog: FakeCatalog;
@@ -137,14 +146,8 @@ export async function startHarness(options: {
       scheduler.factory({ skipTaskRunOnStartup: true }),
       catalog.service().factory,
       mockServices.permissions.mock({
-        authorize: (async (requests: any[], opts: any) =>
-          requests.map(() => ({
-            result:
-              opts?.credentials?.principal?.userEntityRef === ADMIN ||
-              opts?.credentials?.principal?.type === 'service'
-                ? AuthorizeResult.ALLOW
-                : AuthorizeResult.DENY,
-          }))) as any,
+        authorize: decide as any,
+        authorizeConditional: decide as any,
       }).factory,
       mockServices.rootConfig.factory({
         data: {

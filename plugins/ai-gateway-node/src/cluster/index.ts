@@ -3,6 +3,8 @@
  * retries and bounded concurrency, ownership checks and a desired-versus-live diff.
  */
 export { KubeClient } from './KubeClient';
+export { ClusterCache } from './ClusterCache';
+export type { TrackOptions } from './ClusterCache';
 export type {
   KubeClientOptions,
   ListOptions,

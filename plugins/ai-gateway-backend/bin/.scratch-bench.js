@@ -1,0 +1,442 @@
+#!/usr/bin/env node
+/*
+ * Fleet-scale benchmark of the AI Gateway reconciler and REST API (`yarn bench:reconcile`).
+ *
+ * Runs a real Backstage backend (catalog + the policy-kind catalog module + this plugin, SQLite in
+ * memory, static-token external access) in this process against kube-server in a child process,
+ * so peak RSS is the backend's own. Default fleet: 1,000 routing policies of 4 providers and 20
+ * models, 1,000 access policies, 10,000 agents. BENCH_SCALE=0.1 runs a tenth of it;
+ * BENCH_SAMPLES sets the number of latency samples (default 1000); BENCH_TIMEOUT_S bounds the
+ * run (default 570 s). Prints `key: value` lines.
+ */
+/* eslint-disable no-console */
+require('@backstage/cli/config/nodeTransform.cjs');
+
+// Backend log lines would mix with the `key: value` output.
+process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'error';
+
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+
+const REPO = path.resolve(__dirname, '../../..');
+const SCALE = Number(process.env.BENCH_SCALE ?? '1');
+const ROUTING = Math.max(1, Math.round(1000 * SCALE));
+const ACCESS = ROUTING;
+const AGENTS_PER_TEAM = 10;
+const MODELS = 20;
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? '1000');
+const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? '570');
+const TOKEN = 'bench-static-token-0123456789';
+const TRUST_DOMAIN = 'bench.example';
+
+const started = Date.now();
+const out = {};
+const print = (k, v) => {
+  out[k] = v;
+  console.log(`${k}: ${v}`);
+};
+const log = msg =>
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
+
+const deadline = setTimeout(() => {
+  log(`time bound of ${TIMEOUT_S}s reached; stopping with what was measured`);
+  cleanup().finally(() => process.exit(2));
+}, TIMEOUT_S * 1000);
+deadline.unref();
+
+let kubeChild;
+let backend;
+let tmp;
+let pg;
+async function cleanup() {
+  try {
+    await backend?.stop();
+  } catch {
+    // best effort
+  }
+  if (kubeChild && kubeChild.exitCode === null) kubeChild.kill('SIGTERM');
+  try {
+    pg?.stop();
+  } catch {
+    // best effort
+  }
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function startKube(kubeconfig) {
+  return new Promise((resolve, reject) => {
+    kubeChild = spawn(
+      process.execPath,
+      ['--cpu-prof', '--cpu-prof-dir=/tmp/agw-scratch', path.join(REPO, 'packages/kube-server/bin/kube-server.js'), '--port', '0', '--kubeconfig', kubeconfig, '--token', TOKEN],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let buf = '';
+    kubeChild.stdout.on('data', d => {
+      buf += d;
+      const m = /listening on (\S+)/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    kubeChild.on('exit', code => reject(new Error(`kube-server exited with ${code}`)));
+  });
+}
+
+const b64 = s => Buffer.from(s).toString('base64');
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+function teams() {
+  return Array.from({ length: ROUTING }, (_, i) => `team-${String(i).padStart(4, '0')}`);
+}
+
+function entities() {
+  const list = [];
+  const annotations = ns => ({
+    'backstage.io/kubernetes-namespace': ns,
+    'backstage.io/managed-by-location': 'bench:fleet',
+    'backstage.io/managed-by-origin-location': 'bench:fleet',
+  });
+  for (const ns of teams()) {
+    const models = Array.from({ length: MODELS }, (_, m) => ({
+      name: `model-${m}`,
+      backends: [
+        { provider: ['openai', 'bedrock', 'ollama'][m % 3], model: `upstream-${m}`, priority: 0 },
+        { provider: 'azure', model: `azure-${m}`, priority: 1 },
+      ],
+      rateLimit: m % 2 ? { tokensPerHour: 100000 } : { requestsPerMinute: 60 },
+      failover: { retryOn: [503, 'connect-failure'], maxRetries: 2 },
+    }));
+    list.push({
+      apiVersion: 'aigateway.kagenti.dev/v1alpha1',
+      kind: 'AIRoutingPolicy',
+      metadata: { name: `${ns}-models`, namespace: 'default', annotations: annotations(ns) },
+      spec: {
+        owner: 'group:default/bench',
+        targetRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'ai-gateway' },
+        providers: [
+          { name: 'openai', endpoint: 'https://api.openai.com', schema: 'OpenAI', credentials: { type: 'APIKey', secretRef: { name: 'openai-secret' } } },
+          {
+            name: 'azure',
+            endpoint: 'https://bench.openai.azure.com',
+            schema: 'AzureOpenAI',
+            schemaVersion: '2025-01-01-preview',
+            credentials: { type: 'AzureCredentials', tenantId: 't', clientId: 'c', secretRef: { name: 'azure-secret' } },
+          },
+          {
+            name: 'bedrock',
+            endpoint: 'https://bedrock-runtime.us-east-1.amazonaws.com',
+            schema: 'AWSBedrock',
+            credentials: { type: 'AWSCredentials', region: 'us-east-1', secretRef: { name: 'aws-secret' } },
+          },
+          { name: 'ollama', endpoint: `http://ollama.${ns}.svc:11434`, schema: 'OpenAI' },
+        ],
+        models,
+      },
+    });
+    list.push({
+      apiVersion: 'aigateway.kagenti.dev/v1alpha1',
+      kind: 'AIAccessPolicy',
+      metadata: { name: `${ns}-access`, namespace: 'default', annotations: annotations(ns) },
+      spec: {
+        owner: 'group:default/bench',
+        targetRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'ai-gateway' },
+        mtls: {
+          trustDomain: TRUST_DOMAIN,
+          trustBundleConfigMap: { name: 'spire-bundle', namespace: 'spire-system', key: 'bundle.spiffe' },
+          allowedSubjects: [{ spiffeIdPrefix: `spiffe://${TRUST_DOMAIN}/ns/${ns}/` }],
+        },
+      },
+    });
+    for (let a = 0; a < AGENTS_PER_TEAM; a++) {
+      list.push({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: `${ns}-agent-${a}`,
+          namespace: 'default',
+          annotations: { ...annotations(ns), 'kagenti.io/service-account': `agent-${a}` },
+        },
+        spec: { type: 'agent', lifecycle: 'production', owner: 'group:default/bench' },
+      });
+    }
+  }
+  list.push({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name: 'bench', namespace: 'default', annotations: annotations('default') },
+    spec: { type: 'team', children: [] },
+  });
+  return list;
+}
+
+async function seedCluster(client, demoBundle) {
+  const put = o => client.apply(o);
+  await put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'spire-system' } });
+  await put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'spire-bundle', namespace: 'spire-system' },
+    data: { 'bundle.spiffe': demoBundle },
+  });
+  await Promise.all(
+    teams().map(async ns => {
+      await put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      await put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `k-${ns}` } });
+      await put({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'ai-gateway', namespace: ns },
+        spec: {
+          gatewayClassName: 'envoy-gateway',
+          listeners: [
+            {
+              name: 'https',
+              protocol: 'HTTPS',
+              port: 8443,
+              tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', group: '', name: `${ns}-access-mtls-server` }] },
+            },
+          ],
+        },
+      });
+      for (const [name, key] of [
+        ['openai-secret', 'apiKey'],
+        ['azure-secret', 'client-secret'],
+        ['aws-secret', 'credentials'],
+      ]) {
+        await put({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'Opaque', data: { [key]: b64('bench-not-a-secret') } });
+      }
+    }),
+  );
+}
+
+async function main() {
+  const { ConfigReader } = require('@backstage/config');
+  const { createBackend } = require('@backstage/backend-defaults');
+  const { coreServices, createServiceFactory, createBackendModule } = require('@backstage/backend-plugin-api');
+  const { catalogProcessingExtensionPoint } = require('@backstage/plugin-catalog-node');
+  const { KubeClient } = require('@kagenti/backstage-plugin-ai-gateway-node');
+  const { demoSpiffeBundle } = require('@kagenti/kube-server');
+
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agw-bench-'));
+  const kubeconfig = path.join(tmp, 'kubeconfig');
+  const kubeUrl = await startKube(kubeconfig);
+  log(`kube-server at ${kubeUrl}; seeding ${ROUTING} namespaces while the catalog ingests`);
+  const seeder = new KubeClient({ name: 'seed', url: kubeUrl, token: TOKEN }, { fieldManager: 'bench-seed', maxConcurrency: 16 });
+  const seeded = seedCluster(seeder, await demoSpiffeBundle(TRUST_DOMAIN));
+
+  const fleet = entities();
+  // The catalog ingests the fleet several times faster on PostgreSQL than on in-memory SQLite;
+  // use a throwaway server when Debian's is installed (BENCH_DATABASE=sqlite to force SQLite).
+  const { postgresUnavailable, startTestPostgres } = require('../src/testing/postgres');
+  let database = { client: 'better-sqlite3', connection: ':memory:' };
+  if (process.env.BENCH_DATABASE !== 'sqlite' && !postgresUnavailable()) {
+    pg = await startTestPostgres();
+    database = { client: 'pg', connection: { host: pg.host, port: pg.port, user: pg.user, password: '' } };
+  }
+  print('database', database.client);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const config = new ConfigReader({
+    app: { baseUrl: base },
+    backend: {
+      baseUrl: base,
+      listen: { port, host: '127.0.0.1' },
+      database,
+      auth: { externalAccess: [{ type: 'static', options: { token: TOKEN, subject: 'bench' } }] },
+    },
+    catalog: { processingInterval: { hours: 24 } },
+    aiGateway: {
+      clusters: [{ name: 'local', url: kubeUrl, serviceAccountToken: TOKEN, local: true }],
+      // The startup pass finds an empty catalog and an empty cluster; the measured passes are
+      // asked for once the catalog holds the whole fleet.
+      schedule: { hours: 24 },
+      timeout: { minutes: 9 },
+      watch: false,
+      catalogPollInterval: { hours: 24 },
+      concurrency: 32,
+    },
+  });
+  const fleetModule = createBackendModule({
+    pluginId: 'catalog',
+    moduleId: 'bench-fleet',
+    register(env) {
+      env.registerInit({
+        deps: { catalog: catalogProcessingExtensionPoint },
+        async init({ catalog }) {
+          catalog.addEntityProvider({
+            getProviderName: () => 'bench-fleet',
+            connect: async connection => {
+              await connection.applyMutation({
+                type: 'full',
+                entities: fleet.map(entity => ({ entity, locationKey: 'bench:fleet' })),
+              });
+            },
+          });
+        },
+      });
+    },
+  });
+  backend = createBackend();
+  backend.add(createServiceFactory({ service: coreServices.rootConfig, deps: {}, factory: () => config }));
+  backend.add(require('@backstage/plugin-catalog-backend').default);
+  backend.add(require(path.join(REPO, 'plugins/catalog-backend-module-ai-gateway/src')).default);
+  backend.add(fleetModule);
+  backend.add(require(path.join(REPO, 'plugins/ai-gateway-backend/src')).default);
+  await backend.start();
+
+  const auth = { Authorization: `Bearer ${TOKEN}` };
+  const get = async p => {
+    const r = await fetch(`${base}${p}`, { headers: auth });
+    if (!r.ok) throw new Error(`GET ${p}: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  const count = async filter =>
+    (await get(`/api/catalog/entities/by-query?limit=1&filter=${encodeURIComponent(filter)}`)).totalItems;
+  const wantAgents = ROUTING * AGENTS_PER_TEAM;
+  for (;;) {
+    const [agents, routing, access] = await Promise.all([
+      count('kind=component'),
+      count('kind=airoutingpolicy'),
+      count('kind=aiaccesspolicy'),
+    ]);
+    if (agents >= wantAgents && routing >= ROUTING && access >= ACCESS) break;
+    log(`catalog: ${agents}/${wantAgents} agents, ${routing + access}/${ROUTING + ACCESS} policies`);
+    await new Promise(r => setTimeout(r, 3000));
+  }
+  await seeded;
+  seeder.close();
+  log('catalog holds the fleet');
+
+  const pass = async () => {
+    const before = (await get('/api/ai-gateway/health')).lastPass?.startedAt;
+    const r = await fetch(`${base}/api/ai-gateway/reconcile`, { method: 'POST', headers: auth });
+    if (r.status !== 202) throw new Error(`POST /reconcile: ${r.status} ${await r.text()}`);
+    for (;;) {
+      await new Promise(res => setTimeout(res, 200));
+      const last = (await get('/api/ai-gateway/health')).lastPass;
+      if (last && last.startedAt !== before) return last;
+    }
+  };
+  const sum = (last, k) => last.clusters.reduce((n, c) => n + c[k], 0);
+
+  log('cold pass');
+  const cold = await pass();
+  if (!cold.clusters.every(c => c.ok)) throw new Error(`cold pass failed: ${JSON.stringify(cold.clusters)}`);
+  log('steady pass'); if (process.env.BENCH_DEBUG) { const p = await get('/api/ai-gateway/policies/default/airoutingpolicy/team-0000-models'); console.log('DEBUG', p.error, JSON.stringify(p.objects.slice(0,2))); console.log('DEBUG health', JSON.stringify((await get('/api/ai-gateway/health')).lastPass)); }
+  const steady = await pass();
+
+  // Count what the reconciler manages, and take the rendered objects for kubectl.
+  const reader = new KubeClient({ name: 'read', url: kubeUrl, token: TOKEN }, { fieldManager: 'bench-read' });
+  const kinds = [
+    ['aigateway.kagenti.dev/v1alpha1', 'AIRoutingPolicy'],
+    ['aigateway.kagenti.dev/v1alpha1', 'AIAccessPolicy'],
+    ['gateway.envoyproxy.io/v1alpha1', 'Backend'],
+    ['gateway.networking.k8s.io/v1', 'BackendTLSPolicy'],
+    ['aigateway.envoyproxy.io/v1beta1', 'AIServiceBackend'],
+    ['aigateway.envoyproxy.io/v1beta1', 'BackendSecurityPolicy'],
+    ['aigateway.envoyproxy.io/v1beta1', 'AIGatewayRoute'],
+    ['gateway.envoyproxy.io/v1alpha1', 'BackendTrafficPolicy'],
+    ['gateway.envoyproxy.io/v1alpha1', 'ClientTrafficPolicy'],
+    ['v1', 'Secret'],
+  ];
+  const items = [];
+  for (const [apiVersion, kind] of kinds) {
+    const list = await reader.list(apiVersion, kind, { labelSelector: 'aigateway.kagenti.dev/managed-by-instance=backstage' });
+    for (const o of list.items) {
+      const { uid, resourceVersion, managedFields, creationTimestamp, generation, ownerReferences, ...meta } = o.metadata;
+      void uid, resourceVersion, managedFields, creationTimestamp, generation, ownerReferences;
+      const { status, ...rest } = o;
+      void status;
+      // The same objects in twin namespaces, so kubectl's apply is a cold one too.
+      items.push({ ...rest, metadata: { ...meta, namespace: `k-${meta.namespace}` } });
+    }
+  }
+  reader.close();
+
+  print('policies', ROUTING + ACCESS);
+  print('agents', wantAgents);
+  print('objects', items.length);
+  print('cold_seconds', (cold.durationMs / 1000).toFixed(2));
+  print('cold_requests', sum(cold, 'requests'));
+  print('cold_writes', sum(cold, 'writes'));
+  print('steady_seconds', (steady.durationMs / 1000).toFixed(3));
+  print('steady_requests', sum(steady, 'requests'));
+  print('steady_writes', sum(steady, 'writes'));
+
+  const file = path.join(tmp, 'objects.json');
+  fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  const kubectl = () => {
+    const t0 = Date.now();
+    execFileSync(
+      'kubectl',
+      ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager=bench-kubectl', '--validate=false', '-f', file],
+      { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 },
+    );
+    return (Date.now() - t0) / 1000;
+  };
+  log(`kubectl apply --server-side of ${items.length} objects`);
+  const kubectlCold = kubectl();
+  print('kubectl_ssa_seconds', kubectlCold.toFixed(2));
+  log('kubectl re-apply of the same objects');
+  const kubectlAgain = kubectl();
+  print('kubectl_reapply_seconds', kubectlAgain.toFixed(2));
+  print('cold_speedup_vs_kubectl', (kubectlCold / (cold.durationMs / 1000)).toFixed(1));
+  print('steady_speedup_vs_kubectl', (kubectlAgain / (steady.durationMs / 1000)).toFixed(1));
+  fs.rmSync(file);
+
+  log(`latency: ${SAMPLES} per-agent access and catalog fetches`);
+  const pick = i => {
+    const t = Math.floor((i * 7919) % ROUTING);
+    return `team-${String(t).padStart(4, '0')}-agent-${i % AGENTS_PER_TEAM}`;
+  };
+  const time = async p => {
+    const t0 = process.hrtime.bigint();
+    const r = await fetch(`${base}${p}`, { headers: auth });
+    await r.arrayBuffer();
+    if (!r.ok) throw new Error(`GET ${p}: ${r.status}`);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  for (let i = 0; i < 20; i++) {
+    await time(`/api/ai-gateway/agents/default/${pick(i)}/access`);
+    await time(`/api/catalog/entities/by-name/component/default/${pick(i)}`);
+  }
+  const access = [];
+  const catalog = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    access.push(await time(`/api/ai-gateway/agents/default/${pick(i)}/access`));
+    catalog.push(await time(`/api/catalog/entities/by-name/component/default/${pick(i)}`));
+  }
+  const sample = await get(`/api/ai-gateway/agents/default/${pick(1)}/access`);
+  if (!sample.gateways?.[0]?.admitted || sample.gateways[0].models.length !== MODELS) {
+    throw new Error(`unexpected access answer: ${JSON.stringify(sample).slice(0, 300)}`);
+  }
+  access.sort((a, b) => a - b);
+  catalog.sort((a, b) => a - b);
+  print('access_p50_ms', pct(access, 50).toFixed(2));
+  print('access_p95_ms', pct(access, 95).toFixed(2));
+  print('catalog_p95_ms', pct(catalog, 95).toFixed(2));
+  print('access_vs_catalog_p95', (pct(access, 95) / pct(catalog, 95)).toFixed(2));
+  print('peak_rss_mb', Math.round(process.resourceUsage().maxRSS / 1024));
+  print('total_seconds', ((Date.now() - started) / 1000).toFixed(1));
+}
+
+main()
+  .then(() => cleanup())
+  .then(() => process.exit(0))
+  .catch(async e => {
+    process.stderr.write(`${e && e.stack ? e.stack : e}\n`);
+    await cleanup();
+    process.exit(1);
+  });
