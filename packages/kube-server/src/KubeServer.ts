@@ -926,9 +926,9 @@ class Server implements KubeServer {
       case 'delete': {
         const ctx = this.context(req, q);
         const raw = await readBody(req);
-        const opts: DeleteOptions & { dryRun?: string[] } = raw.length
-          ? JSON.parse(raw.toString('utf8'))
-          : {};
+        const opts = (
+          raw.length ? this.decode(req, raw) : {}
+        ) as DeleteOptions & { dryRun?: string[] };
         if (q.get('propagationPolicy'))
           opts.propagationPolicy = q.get(
             'propagationPolicy',
