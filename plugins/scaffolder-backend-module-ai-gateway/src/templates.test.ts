@@ -13,6 +13,7 @@ import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import scaffolderGithubModule from '@backstage/plugin-scaffolder-backend-module-github';
 import { validatePolicyEntity } from '@kagenti/backstage-plugin-ai-gateway-common';
 import { startKubeServer, type KubeServer } from '@kagenti/kube-server';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -79,6 +80,7 @@ describe('templates through the scaffolder dry-run API', () => {
       features: [
         scaffolderPlugin,
         scaffolderModuleAiGateway,
+        scaffolderGithubModule,
         catalogServiceMock.factory({ entities }),
         mockServices.permissions.mock({
           authorize: (async (requests: unknown[]) =>
@@ -309,6 +311,34 @@ describe('templates through the scaffolder dry-run API', () => {
         spec: { targets: ['./ai-access-policy.yaml'] },
       });
       expect(r.log).toContain('valid: AIAccessPolicy bare-gateway-access');
+    });
+
+    it('publishes to GitHub and registers the repository when asked', async () => {
+      const r = await dryRun('new-ai-agent', {
+        ...values,
+        publishTo: 'github',
+        repoUrl: 'github.com?owner=acme&repo=my-agent',
+      });
+      expect(r.status).toBe(200);
+      const ran = r.body.steps.map((s: any) => s.id);
+      expect(ran).toEqual([
+        'access',
+        'fetch',
+        'validate',
+        'publish-local',
+        'publish-github',
+        'register',
+      ]);
+      // publish:github and catalog:register have no dry run: the scaffolder skips them.
+      expect(r.log).toContain(
+        'Skipping because publish:github does not support dry-run',
+      );
+      expect(r.log).toContain(
+        'Skipping because catalog:register does not support dry-run',
+      );
+      expect(r.log).toMatch(
+        /Skipping step publish-local because its if condition was false/,
+      );
     });
 
     it('rejects a name that is not a DNS label before running anything', async () => {
