@@ -169,6 +169,31 @@ describe('serverSideApply', () => {
     ]);
   });
 
+  it('keeps a dropped list item, with its key, while another manager owns a field in it', () => {
+    const a = serverSideApply(
+      undefined,
+      deploy([
+        { name: 'app', image: 'app:1' },
+        { name: 'side', image: 's:1' },
+      ]),
+      opts('alice'),
+    );
+    const b = serverSideApply(
+      a,
+      deploy([{ name: 'side', image: 's:1', args: ['x'] }]),
+      opts('bob'),
+    );
+    const c = serverSideApply(
+      b,
+      deploy([{ name: 'app', image: 'app:1' }]),
+      opts('alice'),
+    );
+    expect(c.spec.template.spec.containers).toEqual([
+      { name: 'app', image: 'app:1' },
+      { name: 'side', image: 's:1', args: ['x'] },
+    ]);
+  });
+
   it('renders set and keyed paths like the API server', () => {
     expect(displayPath(['f:metadata', 'f:finalizers', 'v:"x"'])).toBe(
       '.metadata.finalizers[="x"]',

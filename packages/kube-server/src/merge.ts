@@ -255,6 +255,17 @@ export function fieldSet(
   return out;
 }
 
+/** A key field of an associative list item (`…k:{"name":"x"}, f:name`): it goes with the item, never alone. */
+function isKeyField(p: FieldPath): boolean {
+  const parent = p[p.length - 2];
+  const last = p[p.length - 1];
+  if (!parent?.startsWith('k:') || !last?.startsWith('f:')) return false;
+  return Object.prototype.hasOwnProperty.call(
+    JSON.parse(parent.slice(2)),
+    last.slice(2),
+  );
+}
+
 function isItemMarker(p: FieldPath): boolean {
   return p[p.length - 1] === '.';
 }
@@ -552,7 +563,7 @@ export function serverSideApply(
               ok.startsWith(JSON.stringify(p.slice(0, -1)).slice(0, -1))),
         ),
     );
-    if (!ownedElsewhere) deleteAt(base, p);
+    if (!ownedElsewhere && !isKeyField(p)) deleteAt(base, p);
   }
 
   const { metadata: cfgMeta, ...cfgRest } = cfg;
