@@ -4,8 +4,8 @@ export interface Config {
       /**
        * The local default: the folder `aigateway:publish:local` publishes into, one subfolder per
        * run, resolved against the backend's working directory (like `file` catalog locations).
-       * Add a catalog location `type: file, target: <folder>/*\/catalog-info.yaml` so the catalog
-       * reads it. Unset: local publishing is disabled (use a git host).
+       * The catalog must read `<folder>/*\/catalog-info.yaml` through a file Location (an optional
+       * one, like templates/local-published.yaml). Unset: local publishing is disabled.
        */
       localPublishDirectory?: string;
     };

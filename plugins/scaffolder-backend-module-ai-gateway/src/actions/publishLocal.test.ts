@@ -6,6 +6,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Entity } from '@backstage/catalog-model';
 import { createPublishLocalAction } from './publishLocal';
 
 describe('aigateway:publish:local', () => {
@@ -23,7 +24,11 @@ spec: {targets: [./ai-access-policy.yaml]}
 `;
 
   function setup(
-    options: { configured?: boolean; locationTarget?: string } = {},
+    options: {
+      configured?: boolean;
+      locationTarget?: string;
+      relativeLocation?: boolean;
+    } = {},
   ) {
     const config = mockServices.rootConfig({
       data:
@@ -34,27 +39,47 @@ spec: {targets: [./ai-access-policy.yaml]}
             },
     });
     const refreshEntity = jest.fn(async () => {});
-    const getEntities = jest.fn(async () => ({
-      items: [
-        {
-          apiVersion: 'backstage.io/v1alpha1',
-          kind: 'Location',
-          metadata: { name: 'generated-abc', namespace: 'default' },
-          spec: {
-            type: 'file',
-            target:
-              options.locationTarget ??
-              path.join(published(), '*', 'catalog-info.yaml'),
+    const locations: Entity[] = [
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Location',
+        metadata: { name: 'generated-abc', namespace: 'default' },
+        spec: {
+          type: 'file',
+          target:
+            options.locationTarget ??
+            path.join(published(), '*', 'catalog-info.yaml'),
+        },
+      },
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Location',
+        metadata: { name: 'generated-other', namespace: 'default' },
+        spec: { type: 'file', target: '/elsewhere/catalog-info.yaml' },
+      },
+    ];
+    if (options.relativeLocation !== false) {
+      // As templates/local-published.yaml declares it: relative to the file it is read from.
+      locations.push({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Location',
+        metadata: {
+          name: 'ai-gateway-local-published',
+          namespace: 'default',
+          annotations: {
+            'backstage.io/managed-by-location': `file:${dir.resolve(
+              'templates',
+              'local-published.yaml',
+            )}`,
           },
         },
-        {
-          apiVersion: 'backstage.io/v1alpha1',
-          kind: 'Location',
-          metadata: { name: 'generated-other', namespace: 'default' },
-          spec: { type: 'file', target: '/elsewhere/catalog-info.yaml' },
+        spec: {
+          presence: 'optional',
+          targets: ['../scaffolded/*/catalog-info.yaml'],
         },
-      ],
-    }));
+      });
+    }
+    const getEntities = jest.fn(async () => ({ items: locations }));
     const catalog = catalogServiceMock.mock({
       refreshEntity,
       getEntities,
@@ -104,16 +129,19 @@ spec: {targets: [./ai-access-policy.yaml]}
         'component:default/my-agent',
         'location:default/my-agent-ai-access-policy',
       ],
-      refreshedLocations: ['location:default/generated-abc'],
+      refreshedLocations: [
+        'location:default/generated-abc',
+        'location:default/ai-gateway-local-published',
+      ],
     });
     expect(readFileSync(path.join(target, 'catalog-info.yaml'), 'utf8')).toBe(
       catalogInfo,
     );
     expect(existsSync(path.join(target, 'k8s', 'deployment.yaml'))).toBe(true);
     expect(existsSync(path.join(target, '.git'))).toBe(false);
-    expect(refreshEntity).toHaveBeenCalledTimes(1);
+    expect(refreshEntity).toHaveBeenCalledTimes(2);
     expect(refreshEntity).toHaveBeenCalledWith(
-      'location:default/generated-abc',
+      'location:default/ai-gateway-local-published',
       expect.anything(),
     );
   });
@@ -152,6 +180,7 @@ spec: {targets: [./ai-access-policy.yaml]}
   it('still publishes when no catalog location covers the folder, and refreshes nothing', async () => {
     const { action, refreshEntity } = setup({
       locationTarget: '/somewhere/else/*.yaml',
+      relativeLocation: false,
     });
     const out = await run(action, { name: 'my-agent' });
     expect(out.refreshedLocations).toEqual([]);

@@ -1,4 +1,5 @@
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import type { Config } from '@backstage/config';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
@@ -43,10 +44,37 @@ async function exists(p: string) {
   );
 }
 
+const MANAGED_BY_LOCATION = 'backstage.io/managed-by-location';
+
 /**
- * Asks the catalog to re-read the file locations that cover `dir` (the glob location over the
- * local publish folder), so new entities appear within seconds instead of at the next
- * processing interval. Returns the refreshed location refs.
+ * The absolute file targets of a Location entity: `spec.target` / `spec.targets`, relative ones
+ * resolved against the file the Location was read from (as the catalog does).
+ */
+export function fileTargetsOf(location: Entity): string[] {
+  const spec = (location.spec ?? {}) as {
+    type?: string;
+    target?: string;
+    targets?: string[];
+  };
+  const origin = location.metadata.annotations?.[MANAGED_BY_LOCATION] ?? '';
+  const originFile = origin.startsWith('file:')
+    ? origin.slice('file:'.length)
+    : undefined;
+  const type = spec.type ?? (originFile ? 'file' : undefined);
+  if (type !== 'file') return [];
+  const targets = [spec.target, ...(spec.targets ?? [])].filter(
+    (t): t is string => typeof t === 'string',
+  );
+  return targets.flatMap(t => {
+    if (path.isAbsolute(t)) return [path.resolve(t)];
+    return originFile ? [path.resolve(path.dirname(originFile), t)] : [];
+  });
+}
+
+/**
+ * Asks the catalog to re-read the Locations whose file targets lie in `dir` (the optional glob
+ * Location over the local publish folder), so new entities appear within seconds instead of at
+ * the next processing interval. Returns the refreshed location refs.
  */
 async function refreshCoveringLocations(
   catalog: CatalogService,
@@ -55,17 +83,14 @@ async function refreshCoveringLocations(
 ): Promise<string[]> {
   const credentials = await auth.getOwnServiceCredentials();
   const { items } = await catalog.getEntities(
-    { filter: { kind: 'Location', 'spec.type': 'file' } },
+    { filter: { kind: 'Location' } },
     { credentials },
   );
   const refreshed: string[] = [];
   for (const location of items) {
-    const target = (location.spec as { target?: unknown } | undefined)?.target;
-    if (typeof target !== 'string') continue;
-    if (!path.resolve(target).startsWith(dir + path.sep)) continue;
-    const ref = `location:${location.metadata.namespace ?? 'default'}/${
-      location.metadata.name
-    }`;
+    if (!fileTargetsOf(location).some(t => t.startsWith(dir + path.sep)))
+      continue;
+    const ref = stringifyEntityRef(location);
     await catalog.refreshEntity(ref, { credentials });
     refreshed.push(ref);
   }
