@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import { startKubeServer, KubeServer, demoSpiffeBundle } from '@kagenti/kube-server';
+import { KubeServer, demoSpiffeBundle } from '@kagenti/kube-server';
 import {
   ADMIN,
   DEVELOPER,
@@ -8,6 +8,7 @@ import {
   STRANGER,
   asUser,
   demoEntities,
+  startDemoCluster,
   startHarness,
   unauthenticated,
 } from './testing/harness';
@@ -40,14 +41,14 @@ describe('ai-gateway backend against kube-server', () => {
   let api: KubernetesObjectApi;
 
   beforeEach(async () => {
-    kube = await startKubeServer({ simulate: true, demo: true });
+    kube = await startDemoCluster();
     const kc = new KubeConfig();
     kc.loadFromString(kube.kubeconfig());
     api = KubernetesObjectApi.makeApiClient(kc);
   });
   afterEach(async () => {
     await h?.stop();
-    await kube.stop();
+    await kube?.stop();
   });
 
   async function converge(passes = 3) {

@@ -1,9 +1,9 @@
-import { startKubeServer, KubeServer } from '@kagenti/kube-server';
+import { KubeServer } from '@kagenti/kube-server';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { databaseServiceFactory } from '@backstage/backend-defaults/database';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { aiGatewayPlugin } from './plugin';
-import { FakeCatalog, demoEntities } from './testing/harness';
+import { FakeCatalog, demoEntities, startDemoCluster } from './testing/harness';
 import {
   TestPostgres,
   postgresUnavailable,
@@ -24,7 +24,7 @@ describeWithPostgres('two backend instances sharing PostgreSQL', () => {
 
   beforeAll(async () => {
     pg = await startTestPostgres();
-    kube = await startKubeServer({ simulate: true, demo: true });
+    kube = await startDemoCluster();
   }, 60_000);
   afterAll(async () => {
     await kube?.stop();

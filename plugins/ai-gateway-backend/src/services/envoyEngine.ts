@@ -13,7 +13,7 @@ import {
   objectKey,
   parseTrustBundle,
 } from '@kagenti/backstage-plugin-ai-gateway-node';
-import { Engine, RenderOutcome } from './engine';
+import { Engine, ObservedCluster, RenderOutcome } from './engine';
 
 interface BundleRef {
   namespace: string;
@@ -46,6 +46,99 @@ interface Detail {
  */
 export function createEnvoyEngine(options: { instance: string }): Engine {
   const renderer = new EnvoyAiGatewayRenderer();
+  // Rendering is pure in its inputs; an unchanged policy in an unchanged cluster is not rendered
+  // again (the hour is an input, so time-dependent choices such as certificate renewal and
+  // dropping expired CAs are revisited).
+  const memo = new Map<string, { fingerprint: string; outcome: RenderOutcome }>();
+  const fingerprintOf = (policy: KubeObject, observed: ObservedCluster) => {
+    const namespace = policy.metadata.namespace ?? '';
+    const spec = policy.spec as any;
+    const parts: unknown[] = [
+      policy.metadata.uid,
+      policy.metadata.generation,
+      policy.spec,
+      Math.floor(Date.now() / 3_600_000),
+    ];
+    if (policy.kind === ACCESS_POLICY_KIND) {
+      const ref = bundleRefOf(policy);
+      const cm = ref ? observed.configMaps.get(`${ref.namespace}/${ref.name}`) : undefined;
+      const gw = observed.gateways.get(`${namespace}/${spec?.targetRef?.name}`);
+      const server = observed.owned.get(
+        objectKey({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: managedServerSecretName(policy.metadata.name), namespace },
+        }),
+      );
+      parts.push(
+        cm ? [cm.metadata.uid, cm.metadata.resourceVersion, ref && (cm.data as any)?.[ref.key]] : null,
+        gw ? [gw.metadata.uid, gw.spec] : null,
+        server ? [server.metadata.uid, server.metadata.resourceVersion] : null,
+      );
+    }
+    return JSON.stringify(parts);
+  };
+  const renderNow = async (
+    policy: KubeObject,
+    observed: ObservedCluster,
+  ): Promise<RenderOutcome> => {
+    const now = new Date();
+    const namespace = policy.metadata.namespace ?? '';
+    if (policy.kind !== ACCESS_POLICY_KIND) {
+      const { intent, problems } = buildRoutingIntent(policy as any);
+      const result = renderer.render(intent, { instance: options.instance });
+      return {
+        objects: result.objects as KubeObject[],
+        problems: [...problems, ...result.problems],
+        retain: result.retain.map(r => objectKey({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace } })),
+        detail: { intentProblems: problems } satisfies Detail,
+      };
+    }
+    const spec = policy.spec as any;
+    const ref = bundleRefOf(policy)!;
+    const cm = observed.configMaps.get(`${ref.namespace}/${ref.name}`);
+    const bundle = parseTrustBundle(
+      (cm?.data as Record<string, string> | undefined)?.[ref.key] ??
+        (cm ? '' : undefined),
+      {
+        now,
+        source: `ConfigMap ${ref.namespace}/${ref.name} key ${ref.key}`,
+      },
+    );
+    const gateway = observed.gateways.get(`${namespace}/${spec.targetRef.name}`);
+    let serverCertificate;
+    let certError: string | undefined;
+    if (!spec.mtls.serverCertRef) {
+      const secretName = managedServerSecretName(policy.metadata.name);
+      const existing = observed.owned.get(
+        objectKey({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace } }),
+      );
+      const sans = gatewayServerSans(spec.targetRef.name, namespace);
+      const decision = decideServerCertificate(existing as any, sans, now);
+      if (decision.action === 'keep') {
+        serverCertificate = decision.material;
+      } else {
+        try {
+          serverCertificate = await generateServerCertificate({ sans, now });
+        } catch (e) {
+          certError = (e as Error).message;
+        }
+      }
+    }
+    const { intent, problems } = buildAccessIntent(policy as any, {
+      caBundlePem: bundle.ok ? bundle.pem : undefined,
+      gateway: gateway as any,
+      serverCertificate,
+    });
+    const result = renderer.render(intent, { instance: options.instance });
+    return {
+      objects: result.objects as KubeObject[],
+      problems: [...problems, ...result.problems],
+      retain: result.retain.map(r => objectKey({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace } })),
+      detail: { bundle, certError, intentProblems: problems } satisfies Detail,
+    };
+  };
+
   return {
     renderedKinds: Object.values(ENVOY_AI_GATEWAY_API).map(a => ({
       apiVersion: a.apiVersion,
@@ -58,61 +151,13 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
     },
 
     async render(policy, observed): Promise<RenderOutcome> {
-      const now = new Date();
-      const namespace = policy.metadata.namespace ?? '';
-      if (policy.kind !== ACCESS_POLICY_KIND) {
-        const { intent, problems } = buildRoutingIntent(policy as any);
-        const result = renderer.render(intent, { instance: options.instance });
-        return {
-          objects: result.objects as KubeObject[],
-          problems: [...problems, ...result.problems],
-          retain: result.retain.map(r => objectKey({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace } })),
-          detail: { intentProblems: problems } satisfies Detail,
-        };
-      }
-      const spec = policy.spec as any;
-      const ref = bundleRefOf(policy)!;
-      const cm = observed.configMaps.get(`${ref.namespace}/${ref.name}`);
-      const bundle = parseTrustBundle(
-        (cm?.data as Record<string, string> | undefined)?.[ref.key] ??
-          (cm ? '' : undefined),
-        {
-          now,
-          source: `ConfigMap ${ref.namespace}/${ref.name} key ${ref.key}`,
-        },
-      );
-      const gateway = observed.gateways.get(`${namespace}/${spec.targetRef.name}`);
-      let serverCertificate;
-      let certError: string | undefined;
-      if (!spec.mtls.serverCertRef) {
-        const secretName = managedServerSecretName(policy.metadata.name);
-        const existing = observed.owned.get(
-          objectKey({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace } }),
-        );
-        const sans = gatewayServerSans(spec.targetRef.name, namespace);
-        const decision = decideServerCertificate(existing as any, sans, now);
-        if (decision.action === 'keep') {
-          serverCertificate = decision.material;
-        } else {
-          try {
-            serverCertificate = await generateServerCertificate({ sans, now });
-          } catch (e) {
-            certError = (e as Error).message;
-          }
-        }
-      }
-      const { intent, problems } = buildAccessIntent(policy as any, {
-        caBundlePem: bundle.ok ? bundle.pem : undefined,
-        gateway: gateway as any,
-        serverCertificate,
-      });
-      const result = renderer.render(intent, { instance: options.instance });
-      return {
-        objects: result.objects as KubeObject[],
-        problems: [...problems, ...result.problems],
-        retain: result.retain.map(r => objectKey({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace } })),
-        detail: { bundle, certError, intentProblems: problems } satisfies Detail,
-      };
+      const key = `${observed.cluster}/${policy.kind}/${policy.metadata.namespace}/${policy.metadata.name}`;
+      const fingerprint = fingerprintOf(policy, observed);
+      const hit = memo.get(key);
+      if (hit && hit.fingerprint === fingerprint) return hit.outcome;
+      const outcome = await renderNow(policy, observed);
+      memo.set(key, { fingerprint, outcome });
+      return outcome;
     },
 
     status(policy, render, observed, applyErrors, now) {

@@ -14,7 +14,11 @@ import {
 } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { KubeServer } from '@kagenti/kube-server';
+import {
+  KubeServer,
+  demoSpiffeBundle,
+  startKubeServer,
+} from '@kagenti/kube-server';
 import { aiGatewayPlugin } from '../plugin';
 import { RECONCILE_TASK_ID } from '../services/Triggers';
 
@@ -22,6 +26,69 @@ export const ADMIN = 'user:default/admin';
 export const DEVELOPER = 'user:default/dev';
 /** A user the catalog hides every entity from. */
 export const STRANGER = 'user:default/stranger';
+
+/**
+ * kube-server with what the demo policies expect in the cluster: namespaces, the Gateway with an
+ * HTTPS listener serving the access policy's server certificate, the SPIRE bundle and the
+ * credential Secrets (seeded here rather than with `demo: true`, so the tests state their
+ * fixtures).
+ */
+export async function startDemoCluster(
+  options: { simulate?: boolean } = {},
+): Promise<KubeServer> {
+  const kube = await startKubeServer({ simulate: options.simulate ?? true });
+  for (const name of ['team1', 'spire-system']) {
+    kube.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+  kube.put({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'GatewayClass',
+    metadata: { name: 'envoy-gateway' },
+    spec: { controllerName: 'gateway.envoyproxy.io/gatewayclass-controller' },
+  });
+  kube.put({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'ai-gateway', namespace: 'team1' },
+    spec: {
+      gatewayClassName: 'envoy-gateway',
+      listeners: [
+        {
+          name: 'https',
+          protocol: 'HTTPS',
+          port: 8443,
+          tls: {
+            mode: 'Terminate',
+            certificateRefs: [
+              { kind: 'Secret', group: '', name: 'ai-gateway-access-mtls-server' },
+            ],
+          },
+        },
+        { name: 'http', protocol: 'HTTP', port: 8080 },
+      ],
+    },
+  });
+  kube.put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'spire-bundle', namespace: 'spire-system' },
+    data: { 'bundle.spiffe': await demoSpiffeBundle('localtest.me') },
+  });
+  for (const [name, key, value] of [
+    ['openai-secret', 'apiKey', 'sk-demo-not-a-real-openai-key'],
+    ['azure-secret', 'client-secret', 'demo-not-a-real-azure-client-secret'],
+    ['aws-secret', 'credentials', '[default]\naws_secret_access_key = demo/not/a/real/secret\n'],
+  ]) {
+    kube.put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: 'team1' },
+      type: 'Opaque',
+      data: { [key]: Buffer.from(value).toString('base64') },
+    });
+  }
+  return kube;
+}
 
 /** The demo entities of examples/ai-gateway.yaml, as the catalog would hold them. */
 export function demoEntities(): Entity[] {
