@@ -345,6 +345,11 @@ const routingCases: Case[] = [
     ['spec.models[0].name: must not contain control characters'],
   ],
   [
+    'backend model with a carriage return and newline (reliability campaign)',
+    s => (s.models[0].backends[0].model = 'gpt\r\n4o'),
+    ['spec.models[0].backends[0].model: must not contain control characters'],
+  ],
+  [
     'model name longer than 253',
     s => (s.models[0].name = 'm'.repeat(254)),
     ['spec.models[0].name: must be at most 253 characters'],
@@ -698,5 +703,39 @@ describe('validatePolicyResource', () => {
     ]);
     resource.status.conditions[0].status = 'True';
     expect(validatePolicyResource(resource).ok).toBe(true);
+  });
+});
+
+// Found by the reliability campaign (packages/reliability): these inputs made validation throw
+// (RangeError / TypeError) instead of reporting a problem, or copied megabytes into a message.
+describe('validation of hostile input', () => {
+  it('reports deeply nested values instead of overflowing the stack', () => {
+    const spec = routingSpec();
+    let deep: any = [];
+    for (let i = 0; i < 20000; i++) deep = [deep];
+    spec.models = [deep];
+    const result = validateRoutingPolicySpec(spec);
+    expect(result.ok).toBe(false);
+    expect(problemsOf(result as any)).toEqual([
+      'spec.models[0]: must be an object, not a list',
+    ]);
+  });
+
+  it('reports circular values (a YAML alias cycle) instead of throwing', () => {
+    const spec = routingSpec();
+    const cycle: any = { a: 1 };
+    cycle.self = cycle;
+    spec.models[0].rateLimit = { requestsPerMinute: cycle };
+    expect(problemsOf(validateRoutingPolicySpec(spec) as any)).toEqual([
+      'spec.models[0].rateLimit.requestsPerMinute: must be an integer, not an object',
+    ]);
+  });
+
+  it('keeps messages short for huge rejected values', () => {
+    const spec = routingSpec();
+    spec.providers[0].schema = 'x'.repeat(1_000_000);
+    const [problem] = (validateRoutingPolicySpec(spec) as any).problems;
+    expect(problem.path).toBe('spec.providers[0].schema');
+    expect(problem.message.length).toBeLessThan(400);
   });
 });

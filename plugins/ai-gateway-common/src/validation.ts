@@ -93,6 +93,26 @@ function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/**
+ * A rejected value as shown in a message: short, and safe for any input. JSON.stringify of the raw
+ * input threw on deep or circular values (a YAML alias cycle, thousands of nested lists) and
+ * copied megabytes of a huge value into the message.
+ */
+function preview(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+  }
+  if (
+    value === null ||
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    typeof value === 'bigint'
+  ) {
+    return String(value);
+  }
+  return describeValue(value);
+}
+
 const plural = (n: number | bigint, word: string) =>
   `${n} ${word}${Number(n) === 1 ? '' : 's'}`;
 
@@ -106,7 +126,7 @@ function issueToProblems(
   });
   const path = issue.path;
   const input = (issue as { input?: unknown }).input;
-  const got = input === undefined ? '' : ` (got ${JSON.stringify(input)})`;
+  const got = input === undefined ? '' : ` (got ${preview(input)})`;
   switch (issue.code) {
     case 'invalid_type':
       if (issue.expected === 'never') {
@@ -181,7 +201,7 @@ function issueToProblems(
             path,
             value === undefined
               ? `required (one of ${options})`
-              : `must be one of ${options} (got ${JSON.stringify(value)})`,
+              : `must be one of ${options} (got ${preview(value)})`,
           ),
         ];
       }

@@ -157,9 +157,14 @@ export const providerSchema = z.strictObject({
     ),
 });
 
+export const MODEL_NAME_PATTERN = /^[^\x00-\x1f\x7f]*$/; // eslint-disable-line no-control-regex
+
 export const modelBackendSchema = z.strictObject({
   provider: dnsLabel(),
-  model: nonEmpty(),
+  // Sent to the provider as the model of the request: a control character would corrupt it.
+  model: nonEmpty().regex(MODEL_NAME_PATTERN, {
+    error: 'must not contain control characters',
+  }),
   priority: z
     .int()
     .min(0)
@@ -260,7 +265,6 @@ export const failoverSchema = z.strictObject({
     .describe('Retries per request.'),
 });
 
-export const MODEL_NAME_PATTERN = /^[^\x00-\x1f\x7f]*$/; // eslint-disable-line no-control-regex
 
 export const modelRouteSchema = z.strictObject({
   name: z.string().min(1).max(253).regex(MODEL_NAME_PATTERN, {
