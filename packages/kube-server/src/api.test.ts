@@ -272,6 +272,37 @@ describe('API semantics over HTTP', () => {
     ).toBe('Active');
   });
 
+  it('refuses malformed built-ins as the real server does', async () => {
+    const secret = await call('POST', '/api/v1/namespaces/demo/secrets', {
+      metadata: { name: 's' },
+      data: { key: 'not base64!' },
+    });
+    expect(secret.status).toBe(400);
+    expect(secret.body.message).toBe(
+      'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3',
+    );
+    const pod = await call('POST', '/api/v1/namespaces/demo/pods', {
+      metadata: { name: 'p' },
+      spec: {},
+    });
+    expect(pod.status).toBe(422);
+    expect(pod.body.details.causes).toEqual([
+      {
+        reason: 'FieldValueRequired',
+        message: 'Required value',
+        field: 'spec.containers',
+      },
+    ]);
+    const tls = await call('POST', '/api/v1/namespaces/demo/secrets', {
+      metadata: { name: 't' },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': '' },
+    });
+    expect(tls.body.message).toBe(
+      'Secret "t" is invalid: data[tls.key]: Required value',
+    );
+  });
+
   it('bumps Deployment generation on spec changes only', async () => {
     const D = '/apis/apps/v1/namespaces/demo/deployments';
     await call('POST', D, {

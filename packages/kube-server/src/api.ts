@@ -23,6 +23,7 @@ import {
   ResourceType,
   typeFromCrd,
 } from './resources';
+import { decodeErrors, validateBuiltin } from './builtinValidation';
 import { Store } from './store';
 import {
   applyDefaults,
@@ -281,6 +282,11 @@ export class ApiCore {
     }
     if (t.plural === 'customresourcedefinitions')
       problems.push(...this.validateCrd(obj));
+    if (t.builtin) {
+      const decodeError = decodeErrors(t.kind, obj);
+      if (decodeError) throw badRequest(decodeError);
+      problems.push(...validateBuiltin(t.group, t.plural, obj));
+    }
     const schema = this.schema(t, version);
     if (schema) {
       applyDefaults(schema, obj);

@@ -199,7 +199,10 @@ function seedAgent(
     spec: {
       replicas: 1,
       selector: { matchLabels: { ...selector, 'pod-template-hash': hash } },
-      template: { metadata: { labels }, spec: { containers: [container] } },
+      template: {
+        metadata: { labels: { ...labels, 'pod-template-hash': hash } },
+        spec: { containers: [container] },
+      },
     },
     status: {
       replicas: 1,
