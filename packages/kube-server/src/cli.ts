@@ -1,4 +1,5 @@
 /* `yarn kube-server`: runs the server in the foreground until SIGINT/SIGTERM. */
+import fs from 'node:fs';
 import path from 'node:path';
 import { defaultCrdDirs, KubeServerOptions } from './KubeServer';
 import { startKubeServer } from './startKubeServer';
@@ -11,6 +12,7 @@ Options:
   --port PORT          port on 127.0.0.1 (default 6443; 0 picks a free one)
   --kubeconfig FILE    write a kubeconfig for kubectl and @kubernetes/client-node (default .kube-server/kubeconfig)
   --https              serve HTTPS with a generated certificate (needed for kubectl to send tokens)
+  --ca-file FILE       with --https, also write the CA certificate (PEM) to FILE
   --token T            bearer token of the full-access user (default: random)
   --admin-token T      token for /admin/faults (default: random, printed)
   --simulate           run the simulated Gateway / Envoy AI Gateway / Envoy Gateway controllers
@@ -23,10 +25,16 @@ Options:
   --help               show this help
 `;
 
-export function parseArgs(
-  argv: string[],
-): KubeServerOptions & { kubeconfig?: string; help?: boolean } {
-  const o: KubeServerOptions & { kubeconfig?: string; help?: boolean } = {
+export function parseArgs(argv: string[]): KubeServerOptions & {
+  kubeconfig?: string;
+  caFile?: string;
+  help?: boolean;
+} {
+  const o: KubeServerOptions & {
+    kubeconfig?: string;
+    caFile?: string;
+    help?: boolean;
+  } = {
     port: 6443,
   };
   const crds: string[] = [];
@@ -50,6 +58,9 @@ export function parseArgs(
         break;
       case '--https':
         o.https = true;
+        break;
+      case '--ca-file':
+        o.caFile = value();
         break;
       case '--token':
         o.token = value();
@@ -116,6 +127,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   });
   const kubeconfig = path.resolve(opts.kubeconfig ?? '.kube-server/kubeconfig');
   server.writeKubeconfig(kubeconfig);
+  if (opts.caFile && server.caPem) {
+    fs.mkdirSync(path.dirname(path.resolve(opts.caFile)), { recursive: true });
+    fs.writeFileSync(opts.caFile, server.caPem);
+  }
   process.stdout.write(
     [
       `kube-server (a development and test API server, not a cluster) listening on ${server.url}`,
