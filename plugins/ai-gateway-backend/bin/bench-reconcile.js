@@ -39,7 +39,9 @@ const print = (k, v) => {
   console.log(`${k}: ${v}`);
 };
 const log = msg =>
-  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
+  process.stderr.write(
+    `[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`,
+  );
 
 const deadline = setTimeout(() => {
   log(`time bound of ${TIMEOUT_S}s reached; stopping with what was measured`);
@@ -81,7 +83,15 @@ function startKube(kubeconfig) {
   return new Promise((resolve, reject) => {
     kubeChild = spawn(
       process.execPath,
-      [path.join(REPO, 'packages/kube-server/bin/kube-server.js'), '--port', '0', '--kubeconfig', kubeconfig, '--token', TOKEN],
+      [
+        path.join(REPO, 'packages/kube-server/bin/kube-server.js'),
+        '--port',
+        '0',
+        '--kubeconfig',
+        kubeconfig,
+        '--token',
+        TOKEN,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let buf = '';
@@ -90,15 +100,21 @@ function startKube(kubeconfig) {
       const m = /listening on (\S+)/.exec(buf);
       if (m) resolve(m[1]);
     });
-    kubeChild.on('exit', code => reject(new Error(`kube-server exited with ${code}`)));
+    kubeChild.on('exit', code =>
+      reject(new Error(`kube-server exited with ${code}`)),
+    );
   });
 }
 
 const b64 = s => Buffer.from(s).toString('base64');
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const pct = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 function teams() {
-  return Array.from({ length: ROUTING }, (_, i) => `team-${String(i).padStart(4, '0')}`);
+  return Array.from(
+    { length: ROUTING },
+    (_, i) => `team-${String(i).padStart(4, '0')}`,
+  );
 }
 
 function entities() {
@@ -112,7 +128,11 @@ function entities() {
     const models = Array.from({ length: MODELS }, (_, m) => ({
       name: `model-${m}`,
       backends: [
-        { provider: ['openai', 'bedrock', 'ollama'][m % 3], model: `upstream-${m}`, priority: 0 },
+        {
+          provider: ['openai', 'bedrock', 'ollama'][m % 3],
+          model: `upstream-${m}`,
+          priority: 0,
+        },
         { provider: 'azure', model: `azure-${m}`, priority: 1 },
       ],
       rateLimit: m % 2 ? { tokensPerHour: 100000 } : { requestsPerMinute: 60 },
@@ -121,26 +141,55 @@ function entities() {
     list.push({
       apiVersion: 'aigateway.kagenti.dev/v1alpha1',
       kind: 'AIRoutingPolicy',
-      metadata: { name: `${ns}-models`, namespace: 'default', annotations: annotations(ns) },
+      metadata: {
+        name: `${ns}-models`,
+        namespace: 'default',
+        annotations: annotations(ns),
+      },
       spec: {
         owner: 'group:default/bench',
-        targetRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'ai-gateway' },
+        targetRef: {
+          group: 'gateway.networking.k8s.io',
+          kind: 'Gateway',
+          name: 'ai-gateway',
+        },
         providers: [
-          { name: 'openai', endpoint: 'https://api.openai.com', schema: 'OpenAI', credentials: { type: 'APIKey', secretRef: { name: 'openai-secret' } } },
+          {
+            name: 'openai',
+            endpoint: 'https://api.openai.com',
+            schema: 'OpenAI',
+            credentials: {
+              type: 'APIKey',
+              secretRef: { name: 'openai-secret' },
+            },
+          },
           {
             name: 'azure',
             endpoint: 'https://bench.openai.azure.com',
             schema: 'AzureOpenAI',
             schemaVersion: '2025-01-01-preview',
-            credentials: { type: 'AzureCredentials', tenantId: 't', clientId: 'c', secretRef: { name: 'azure-secret' } },
+            credentials: {
+              type: 'AzureCredentials',
+              tenantId: 't',
+              clientId: 'c',
+              secretRef: { name: 'azure-secret' },
+            },
           },
           {
             name: 'bedrock',
             endpoint: 'https://bedrock-runtime.us-east-1.amazonaws.com',
             schema: 'AWSBedrock',
-            credentials: { type: 'AWSCredentials', region: 'us-east-1', secretRef: { name: 'aws-secret' } },
+            credentials: {
+              type: 'AWSCredentials',
+              region: 'us-east-1',
+              secretRef: { name: 'aws-secret' },
+            },
           },
-          { name: 'ollama', endpoint: `http://ollama.${ns}.svc:11434`, schema: 'OpenAI' },
+          {
+            name: 'ollama',
+            endpoint: `http://ollama.${ns}.svc:11434`,
+            schema: 'OpenAI',
+          },
         ],
         models,
       },
@@ -148,14 +197,28 @@ function entities() {
     list.push({
       apiVersion: 'aigateway.kagenti.dev/v1alpha1',
       kind: 'AIAccessPolicy',
-      metadata: { name: `${ns}-access`, namespace: 'default', annotations: annotations(ns) },
+      metadata: {
+        name: `${ns}-access`,
+        namespace: 'default',
+        annotations: annotations(ns),
+      },
       spec: {
         owner: 'group:default/bench',
-        targetRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'ai-gateway' },
+        targetRef: {
+          group: 'gateway.networking.k8s.io',
+          kind: 'Gateway',
+          name: 'ai-gateway',
+        },
         mtls: {
           trustDomain: TRUST_DOMAIN,
-          trustBundleConfigMap: { name: 'spire-bundle', namespace: 'spire-system', key: 'bundle.spiffe' },
-          allowedSubjects: [{ spiffeIdPrefix: `spiffe://${TRUST_DOMAIN}/ns/${ns}/` }],
+          trustBundleConfigMap: {
+            name: 'spire-bundle',
+            namespace: 'spire-system',
+            key: 'bundle.spiffe',
+          },
+          allowedSubjects: [
+            { spiffeIdPrefix: `spiffe://${TRUST_DOMAIN}/ns/${ns}/` },
+          ],
         },
       },
     });
@@ -166,16 +229,27 @@ function entities() {
         metadata: {
           name: `${ns}-agent-${a}`,
           namespace: 'default',
-          annotations: { ...annotations(ns), 'kagenti.io/service-account': `agent-${a}` },
+          annotations: {
+            ...annotations(ns),
+            'kagenti.io/service-account': `agent-${a}`,
+          },
         },
-        spec: { type: 'agent', lifecycle: 'production', owner: 'group:default/bench' },
+        spec: {
+          type: 'agent',
+          lifecycle: 'production',
+          owner: 'group:default/bench',
+        },
       });
     }
   }
   list.push({
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Group',
-    metadata: { name: 'bench', namespace: 'default', annotations: annotations('default') },
+    metadata: {
+      name: 'bench',
+      namespace: 'default',
+      annotations: annotations('default'),
+    },
     spec: { type: 'team', children: [] },
   });
   return list;
@@ -183,7 +257,11 @@ function entities() {
 
 async function seedCluster(client, demoBundle) {
   const put = o => client.apply(o);
-  await put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'spire-system' } });
+  await put({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'spire-system' },
+  });
   await put({
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -192,8 +270,22 @@ async function seedCluster(client, demoBundle) {
   });
   await Promise.all(
     teams().map(async ns => {
-      await put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-      await put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `k-${ns}` } });
+      await put({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns },
+      });
+      await put({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: `k-${ns}` },
+      });
+      if (process.env.BENCH_CLIENT_SSA)
+        await put({
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: `c-${ns}` },
+        });
       await put({
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'Gateway',
@@ -205,7 +297,16 @@ async function seedCluster(client, demoBundle) {
               name: 'https',
               protocol: 'HTTPS',
               port: 8443,
-              tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', group: '', name: `${ns}-access-mtls-server` }] },
+              tls: {
+                mode: 'Terminate',
+                certificateRefs: [
+                  {
+                    kind: 'Secret',
+                    group: '',
+                    name: `${ns}-access-mtls-server`,
+                  },
+                ],
+              },
             },
           ],
         },
@@ -215,7 +316,13 @@ async function seedCluster(client, demoBundle) {
         ['azure-secret', 'client-secret'],
         ['aws-secret', 'credentials'],
       ]) {
-        await put({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'Opaque', data: { [key]: b64('bench-not-a-secret') } });
+        await put({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name, namespace: ns },
+          type: 'Opaque',
+          data: { [key]: b64('bench-not-a-secret') },
+        });
       }
     }),
   );
@@ -224,26 +331,44 @@ async function seedCluster(client, demoBundle) {
 async function main() {
   const { ConfigReader } = require('@backstage/config');
   const { createBackend } = require('@backstage/backend-defaults');
-  const { coreServices, createServiceFactory, createBackendModule } = require('@backstage/backend-plugin-api');
-  const { catalogProcessingExtensionPoint } = require('@backstage/plugin-catalog-node');
+  const {
+    coreServices,
+    createServiceFactory,
+    createBackendModule,
+  } = require('@backstage/backend-plugin-api');
+  const {
+    catalogProcessingExtensionPoint,
+  } = require('@backstage/plugin-catalog-node');
   const { KubeClient } = require('@kagenti/backstage-plugin-ai-gateway-node');
   const { demoSpiffeBundle } = require('@kagenti/kube-server');
 
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agw-bench-'));
   const kubeconfig = path.join(tmp, 'kubeconfig');
   const kubeUrl = await startKube(kubeconfig);
-  log(`kube-server at ${kubeUrl}; seeding ${ROUTING} namespaces while the catalog ingests`);
-  const seeder = new KubeClient({ name: 'seed', url: kubeUrl, token: TOKEN }, { fieldManager: 'bench-seed', maxConcurrency: 16 });
-  const seeded = seedCluster(seeder, await demoSpiffeBundle(TRUST_DOMAIN));
+  log(`kube-server at ${kubeUrl}; seeding ${ROUTING} namespaces`);
+  // Before the backend starts: its watches would otherwise ask for passes while the catalog is
+  // still being filled.
+  const seeder = new KubeClient(
+    { name: 'seed', url: kubeUrl, token: TOKEN },
+    { fieldManager: 'bench-seed', maxConcurrency: 16 },
+  );
+  await seedCluster(seeder, await demoSpiffeBundle(TRUST_DOMAIN));
+  seeder.close();
 
   const fleet = entities();
   // The catalog ingests the fleet several times faster on PostgreSQL than on in-memory SQLite;
   // use a throwaway server when Debian's is installed (BENCH_DATABASE=sqlite to force SQLite).
-  const { postgresUnavailable, startTestPostgres } = require('../src/testing/postgres');
+  const {
+    postgresUnavailable,
+    startTestPostgres,
+  } = require('../src/testing/postgres');
   let database = { client: 'better-sqlite3', connection: ':memory:' };
   if (process.env.BENCH_DATABASE !== 'sqlite' && !postgresUnavailable()) {
     pg = await startTestPostgres();
-    database = { client: 'pg', connection: { host: pg.host, port: pg.port, user: pg.user, password: '' } };
+    database = {
+      client: 'pg',
+      connection: { host: pg.host, port: pg.port, user: pg.user, password: '' },
+    };
   }
   print('database', database.client);
   const port = await freePort();
@@ -254,11 +379,22 @@ async function main() {
       baseUrl: base,
       listen: { port, host: '127.0.0.1' },
       database,
-      auth: { externalAccess: [{ type: 'static', options: { token: TOKEN, subject: 'bench' } }] },
+      auth: {
+        externalAccess: [
+          { type: 'static', options: { token: TOKEN, subject: 'bench' } },
+        ],
+      },
     },
     catalog: { processingInterval: { hours: 24 } },
     aiGateway: {
-      clusters: [{ name: 'local', url: kubeUrl, serviceAccountToken: TOKEN, local: true }],
+      clusters: [
+        {
+          name: 'local',
+          url: kubeUrl,
+          serviceAccountToken: TOKEN,
+          local: true,
+        },
+      ],
       // The startup pass finds an empty catalog and an empty cluster; the measured passes are
       // asked for once the catalog holds the whole fleet.
       schedule: { hours: 24 },
@@ -282,7 +418,10 @@ async function main() {
             connect: async connection => {
               await connection.applyMutation({
                 type: 'full',
-                entities: fleet.map(entity => ({ entity, locationKey: 'bench:fleet' })),
+                entities: fleet.map(entity => ({
+                  entity,
+                  locationKey: 'bench:fleet',
+                })),
               });
             },
           });
@@ -291,11 +430,22 @@ async function main() {
     },
   });
   backend = createBackend();
-  backend.add(createServiceFactory({ service: coreServices.rootConfig, deps: {}, factory: () => config }));
+  backend.add(
+    createServiceFactory({
+      service: coreServices.rootConfig,
+      deps: {},
+      factory: () => config,
+    }),
+  );
   backend.add(require('@backstage/plugin-catalog-backend').default);
-  backend.add(require(path.join(REPO, 'plugins/catalog-backend-module-ai-gateway/src')).default);
+  backend.add(
+    require(path.join(REPO, 'plugins/catalog-backend-module-ai-gateway/src'))
+      .default,
+  );
   backend.add(fleetModule);
-  backend.add(require(path.join(REPO, 'plugins/ai-gateway-backend/src')).default);
+  backend.add(
+    require(path.join(REPO, 'plugins/ai-gateway-backend/src')).default,
+  );
   await backend.start();
 
   const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -305,7 +455,13 @@ async function main() {
     return r.json();
   };
   const count = async filter =>
-    (await get(`/api/catalog/entities/by-query?limit=1&filter=${encodeURIComponent(filter)}`)).totalItems;
+    (
+      await get(
+        `/api/catalog/entities/by-query?limit=1&filter=${encodeURIComponent(
+          filter,
+        )}`,
+      )
+    ).totalItems;
   const wantAgents = ROUTING * AGENTS_PER_TEAM;
   for (;;) {
     const [agents, routing, access] = await Promise.all([
@@ -314,11 +470,13 @@ async function main() {
       count('kind=aiaccesspolicy'),
     ]);
     if (agents >= wantAgents && routing >= ROUTING && access >= ACCESS) break;
-    log(`catalog: ${agents}/${wantAgents} agents, ${routing + access}/${ROUTING + ACCESS} policies`);
+    log(
+      `catalog: ${agents}/${wantAgents} agents, ${routing + access}/${
+        ROUTING + ACCESS
+      } policies`,
+    );
     await new Promise(r => setTimeout(r, 3000));
   }
-  await seeded;
-  seeder.close();
   log('catalog holds the fleet');
 
   const lastPass = async () => (await get('/api/ai-gateway/health')).lastPass;
@@ -338,8 +496,12 @@ async function main() {
   /** Asks for a pass and returns the first pass that started after the request. */
   const pass = async () => {
     const asked = new Date().toISOString();
-    const r = await fetch(`${base}/api/ai-gateway/reconcile`, { method: 'POST', headers: auth });
-    if (r.status !== 202) throw new Error(`POST /reconcile: ${r.status} ${await r.text()}`);
+    const r = await fetch(`${base}/api/ai-gateway/reconcile`, {
+      method: 'POST',
+      headers: auth,
+    });
+    if (r.status !== 202)
+      throw new Error(`POST /reconcile: ${r.status} ${await r.text()}`);
     for (;;) {
       await new Promise(res => setTimeout(res, 100));
       const last = await lastPass();
@@ -351,13 +513,17 @@ async function main() {
   await settle();
   log('cold pass');
   const cold = await pass();
-  if (!cold.clusters.every(c => c.ok)) throw new Error(`cold pass failed: ${JSON.stringify(cold.clusters)}`);
+  if (!cold.clusters.every(c => c.ok))
+    throw new Error(`cold pass failed: ${JSON.stringify(cold.clusters)}`);
   await settle();
   log('steady pass');
   const steady = await pass();
 
   // Count what the reconciler manages, and take the rendered objects for kubectl.
-  const reader = new KubeClient({ name: 'read', url: kubeUrl, token: TOKEN }, { fieldManager: 'bench-read' });
+  const reader = new KubeClient(
+    { name: 'read', url: kubeUrl, token: TOKEN },
+    { fieldManager: 'bench-read' },
+  );
   const kinds = [
     ['aigateway.kagenti.dev/v1alpha1', 'AIRoutingPolicy'],
     ['aigateway.kagenti.dev/v1alpha1', 'AIAccessPolicy'],
@@ -372,14 +538,28 @@ async function main() {
   ];
   const items = [];
   for (const [apiVersion, kind] of kinds) {
-    const list = await reader.list(apiVersion, kind, { labelSelector: 'aigateway.kagenti.dev/managed-by-instance=backstage' });
+    const list = await reader.list(apiVersion, kind, {
+      labelSelector: 'aigateway.kagenti.dev/managed-by-instance=backstage',
+    });
     for (const o of list.items) {
-      const { uid, resourceVersion, managedFields, creationTimestamp, generation, ownerReferences, ...meta } = o.metadata;
-      void uid, resourceVersion, managedFields, creationTimestamp, generation, ownerReferences;
+      // Server-set fields go; ownerReferences stay (kube-server collects garbage only when an
+      // owner is deleted), so kubectl sends exactly what the reconciler sent.
+      const {
+        uid,
+        resourceVersion,
+        managedFields,
+        creationTimestamp,
+        generation,
+        ...meta
+      } = o.metadata;
+      void uid, resourceVersion, managedFields, creationTimestamp, generation;
       const { status, ...rest } = o;
       void status;
       // The same objects in twin namespaces, so kubectl's apply is a cold one too.
-      items.push({ ...rest, metadata: { ...meta, namespace: `k-${meta.namespace}` } });
+      items.push({
+        ...rest,
+        metadata: { ...meta, namespace: `k-${meta.namespace}` },
+      });
     }
   }
   reader.close();
@@ -395,12 +575,24 @@ async function main() {
   print('steady_writes', sum(steady, 'writes'));
 
   const file = path.join(tmp, 'objects.json');
-  fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+  );
   const kubectl = () => {
     const t0 = Date.now();
     execFileSync(
       'kubectl',
-      ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager=bench-kubectl', '--validate=false', '-f', file],
+      [
+        '--kubeconfig',
+        kubeconfig,
+        'apply',
+        '--server-side',
+        '--field-manager=bench-kubectl',
+        '--validate=false',
+        '-f',
+        file,
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 },
     );
     return (Date.now() - t0) / 1000;
@@ -411,9 +603,39 @@ async function main() {
   log('kubectl re-apply of the same objects');
   const kubectlAgain = kubectl();
   print('kubectl_reapply_seconds', kubectlAgain.toFixed(2));
-  print('cold_speedup_vs_kubectl', (kubectlCold / (cold.durationMs / 1000)).toFixed(1));
-  print('steady_speedup_vs_kubectl', (kubectlAgain / (steady.durationMs / 1000)).toFixed(1));
+  print(
+    'cold_speedup_vs_kubectl',
+    (kubectlCold / (cold.durationMs / 1000)).toFixed(1),
+  );
+  print(
+    'steady_speedup_vs_kubectl',
+    (kubectlAgain / (steady.durationMs / 1000)).toFixed(1),
+  );
   fs.rmSync(file);
+  if (process.env.BENCH_CLIENT_SSA) {
+    // Diagnostic: the same objects through the plugin's cluster client alone, no reconciler.
+    const direct = new KubeClient(
+      { name: 'direct', url: kubeUrl, token: TOKEN },
+      {
+        fieldManager: 'bench-direct',
+        maxConcurrency: Number(process.env.BENCH_CONCURRENCY ?? '8'),
+      },
+    );
+    const t0 = Date.now();
+    await Promise.all(
+      items.map(o =>
+        direct.apply({
+          ...o,
+          metadata: {
+            ...o.metadata,
+            namespace: `c-${o.metadata.namespace.slice(2)}`,
+          },
+        }),
+      ),
+    );
+    print('client_ssa_seconds', ((Date.now() - t0) / 1000).toFixed(2));
+    direct.close();
+  }
 
   log(`latency: ${SAMPLES} per-agent access and catalog fetches`);
   const pick = i => {
@@ -422,7 +644,9 @@ async function main() {
   };
   const time = async p => {
     // An idle keep-alive connection the server closed fails once; that is not a sample.
-    await fetch(`${base}/api/ai-gateway/health`).then(r => r.arrayBuffer()).catch(() => undefined);
+    await fetch(`${base}/api/ai-gateway/health`)
+      .then(r => r.arrayBuffer())
+      .catch(() => undefined);
     const t0 = process.hrtime.bigint();
     const r = await fetch(`${base}${p}`, { headers: auth });
     await r.arrayBuffer();
@@ -437,18 +661,28 @@ async function main() {
   const catalog = [];
   for (let i = 0; i < SAMPLES; i++) {
     access.push(await time(`/api/ai-gateway/agents/default/${pick(i)}/access`));
-    catalog.push(await time(`/api/catalog/entities/by-name/component/default/${pick(i)}`));
+    catalog.push(
+      await time(`/api/catalog/entities/by-name/component/default/${pick(i)}`),
+    );
   }
   const sample = await get(`/api/ai-gateway/agents/default/${pick(1)}/access`);
-  if (!sample.gateways?.[0]?.admitted || sample.gateways[0].models.length !== MODELS) {
-    throw new Error(`unexpected access answer: ${JSON.stringify(sample).slice(0, 300)}`);
+  if (
+    !sample.gateways?.[0]?.admitted ||
+    sample.gateways[0].models.length !== MODELS
+  ) {
+    throw new Error(
+      `unexpected access answer: ${JSON.stringify(sample).slice(0, 300)}`,
+    );
   }
   access.sort((a, b) => a - b);
   catalog.sort((a, b) => a - b);
   print('access_p50_ms', pct(access, 50).toFixed(2));
   print('access_p95_ms', pct(access, 95).toFixed(2));
   print('catalog_p95_ms', pct(catalog, 95).toFixed(2));
-  print('access_vs_catalog_p95', (pct(access, 95) / pct(catalog, 95)).toFixed(2));
+  print(
+    'access_vs_catalog_p95',
+    (pct(access, 95) / pct(catalog, 95)).toFixed(2),
+  );
   print('peak_rss_mb', Math.round(process.resourceUsage().maxRSS / 1024));
   print('total_seconds', ((Date.now() - started) / 1000).toFixed(1));
 }

@@ -64,7 +64,12 @@ describe('ai-gateway backend against kube-server', () => {
     await converge();
 
     const airp = kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models');
-    const aiap = kube.get(GROUP, 'AIAccessPolicy', 'team1', 'ai-gateway-access');
+    const aiap = kube.get(
+      GROUP,
+      'AIAccessPolicy',
+      'team1',
+      'ai-gateway-access',
+    );
     expect(airp?.metadata.labels[INSTANCE]).toBe('backstage');
     expect(aiap?.metadata.labels[INSTANCE]).toBe('backstage');
     expect(condition(airp, 'Programmed')).toMatchObject({ status: 'True' });
@@ -84,10 +89,15 @@ describe('ai-gateway backend against kube-server', () => {
       name: 'ai-gateway-access',
     });
     // The Gateway is never modified.
-    const gw = kube.get('gateway.networking.k8s.io/v1', 'Gateway', 'team1', 'ai-gateway');
-    expect(gw?.metadata.managedFields?.map((f: any) => f.manager) ?? []).not.toContain(
-      'kagenti-ai-gateway',
+    const gw = kube.get(
+      'gateway.networking.k8s.io/v1',
+      'Gateway',
+      'team1',
+      'ai-gateway',
     );
+    expect(
+      gw?.metadata.managedFields?.map((f: any) => f.manager) ?? [],
+    ).not.toContain('kagenti-ai-gateway');
 
     for (const agent of ['weather-agent', 'research-agent']) {
       const res = await request(h.http)
@@ -114,7 +124,12 @@ describe('ai-gateway backend against kube-server', () => {
         ['azure', 1],
       ]);
       expect(gpt.limits).toEqual([
-        { kind: 'tokens', limit: 100000, window: 'Hour', tokenCountMode: 'TotalToken' },
+        {
+          kind: 'tokens',
+          limit: 100000,
+          window: 'Hour',
+          tokenCountMode: 'TotalToken',
+        },
       ]);
       noSecrets(res.body);
     }
@@ -125,8 +140,12 @@ describe('ai-gateway backend against kube-server', () => {
     expect(status.status).toBe(200);
     expect(status.body.reachable).toBe(true);
     expect(status.body.objects.length).toBeGreaterThan(8);
-    expect(status.body.objects.every((o: any) => o.drift === 'in-sync')).toBe(true);
-    expect(status.body.providers.find((p: any) => p.name === 'openai').credentials).toEqual({
+    expect(status.body.objects.every((o: any) => o.drift === 'in-sync')).toBe(
+      true,
+    );
+    expect(
+      status.body.providers.find((p: any) => p.name === 'openai').credentials,
+    ).toEqual({
       type: 'APIKey',
       secretName: 'openai-secret',
     });
@@ -150,7 +169,9 @@ describe('ai-gateway backend against kube-server', () => {
       reachable: true,
     });
     expect(
-      gateways.body.items[0].conditions.find((c: any) => c.type === 'Programmed').status,
+      gateways.body.items[0].conditions.find(
+        (c: any) => c.type === 'Programmed',
+      ).status,
     ).toBe('True');
   });
 
@@ -177,13 +198,20 @@ describe('ai-gateway backend against kube-server', () => {
   it('repairs drift: an object edited or deleted by hand is restored', async () => {
     h = await startHarness({ kube });
     await converge(2);
-    const backend = kube.get('gateway.envoyproxy.io/v1alpha1', 'Backend', 'team1', 'team1-models-openai')!;
+    const backend = kube.get(
+      'gateway.envoyproxy.io/v1alpha1',
+      'Backend',
+      'team1',
+      'team1-models-openai',
+    )!;
     await api.patch(
       {
         apiVersion: 'gateway.envoyproxy.io/v1alpha1',
         kind: 'Backend',
         metadata: { name: 'team1-models-openai', namespace: 'team1' },
-        spec: { endpoints: [{ fqdn: { hostname: 'evil.example.com', port: 443 } }] },
+        spec: {
+          endpoints: [{ fqdn: { hostname: 'evil.example.com', port: 443 } }],
+        },
       } as any,
       undefined,
       undefined,
@@ -191,12 +219,27 @@ describe('ai-gateway backend against kube-server', () => {
       undefined,
       'application/merge-patch+json' as any,
     );
-    kube.delete('aigateway.envoyproxy.io/v1beta1', 'AIServiceBackend', 'team1', 'team1-models-bedrock');
+    kube.delete(
+      'aigateway.envoyproxy.io/v1beta1',
+      'AIServiceBackend',
+      'team1',
+      'team1-models-bedrock',
+    );
     await h.pass();
-    const repaired = kube.get('gateway.envoyproxy.io/v1alpha1', 'Backend', 'team1', 'team1-models-openai')!;
+    const repaired = kube.get(
+      'gateway.envoyproxy.io/v1alpha1',
+      'Backend',
+      'team1',
+      'team1-models-openai',
+    )!;
     expect(repaired.spec).toEqual(backend.spec);
     expect(
-      kube.get('aigateway.envoyproxy.io/v1beta1', 'AIServiceBackend', 'team1', 'team1-models-bedrock'),
+      kube.get(
+        'aigateway.envoyproxy.io/v1beta1',
+        'AIServiceBackend',
+        'team1',
+        'team1-models-bedrock',
+      ),
     ).toBeDefined();
     const health = await request(h.http).get('/api/ai-gateway/health');
     expect(health.body.lastPass.clusters[0].applied).toBe(2);
@@ -212,7 +255,10 @@ describe('ai-gateway backend against kube-server', () => {
       metadata: {
         name: 'team1-models-handmade',
         namespace: 'team1',
-        labels: { 'app.kubernetes.io/managed-by': 'kagenti-ai-gateway', 'aigateway.kagenti.dev/policy': 'team1-models' },
+        labels: {
+          'app.kubernetes.io/managed-by': 'kagenti-ai-gateway',
+          'aigateway.kagenti.dev/policy': 'team1-models',
+        },
       },
       spec: { endpoints: [{ fqdn: { hostname: 'x.example.com', port: 443 } }] },
     });
@@ -223,11 +269,16 @@ describe('ai-gateway backend against kube-server', () => {
       metadata: {
         name: 'other-instance',
         namespace: 'team1',
-        labels: { 'app.kubernetes.io/managed-by': 'kagenti-ai-gateway', [INSTANCE]: 'other' },
+        labels: {
+          'app.kubernetes.io/managed-by': 'kagenti-ai-gateway',
+          [INSTANCE]: 'other',
+        },
       },
       spec: { endpoints: [{ fqdn: { hostname: 'y.example.com', port: 443 } }] },
     });
-    const routing = h.catalog.entities.find(e => e.metadata.name === 'team1-models')!;
+    const routing = h.catalog.entities.find(
+      e => e.metadata.name === 'team1-models',
+    )!;
     const spec = routing.spec as any;
     h.catalog.upsert({
       ...routing,
@@ -238,12 +289,19 @@ describe('ai-gateway backend against kube-server', () => {
       },
     });
     await h.pass();
-    const backends = names(kube.list('gateway.envoyproxy.io/v1alpha1', 'Backend', 'team1'));
+    const backends = names(
+      kube.list('gateway.envoyproxy.io/v1alpha1', 'Backend', 'team1'),
+    );
     expect(backends).not.toContain('team1-models-ollama');
     expect(backends).toContain('team1-models-handmade');
     expect(backends).toContain('other-instance');
     expect(
-      kube.get('aigateway.envoyproxy.io/v1beta1', 'AIServiceBackend', 'team1', 'team1-models-ollama'),
+      kube.get(
+        'aigateway.envoyproxy.io/v1beta1',
+        'AIServiceBackend',
+        'team1',
+        'team1-models-ollama',
+      ),
     ).toBeUndefined();
   });
 
@@ -254,15 +312,24 @@ describe('ai-gateway backend against kube-server', () => {
       apiVersion: GROUP,
       kind: 'AIRoutingPolicy',
       metadata: { name: 'handmade', namespace: 'team1' },
-      spec: (kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models') as any).spec,
+      spec: (kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models') as any)
+        .spec,
     });
     h.catalog.remove('airoutingpolicy:default/team1-models');
     await h.pass();
-    expect(kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models')).toBeUndefined();
-    expect(kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'handmade')).toBeDefined();
-    expect(kube.list('gateway.envoyproxy.io/v1alpha1', 'Backend', 'team1')).toHaveLength(0);
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models'),
+    ).toBeUndefined();
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'handmade'),
+    ).toBeDefined();
+    expect(
+      kube.list('gateway.envoyproxy.io/v1alpha1', 'Backend', 'team1'),
+    ).toHaveLength(0);
     // The access policy is untouched.
-    expect(kube.get(GROUP, 'AIAccessPolicy', 'team1', 'ai-gateway-access')).toBeDefined();
+    expect(
+      kube.get(GROUP, 'AIAccessPolicy', 'team1', 'ai-gateway-access'),
+    ).toBeDefined();
     const gone = await request(h.http)
       .get('/api/ai-gateway/policies/default/airoutingpolicy/team1-models')
       .set('Authorization', asUser(DEVELOPER));
@@ -270,12 +337,17 @@ describe('ai-gateway backend against kube-server', () => {
   });
 
   it('does not take over a resource of the same name that it did not create', async () => {
-    const { owner: _owner, ...spec } = demoEntities().find(e => e.metadata.name === 'team1-models')!
-      .spec as any;
+    const { owner: _owner, ...spec } = demoEntities().find(
+      e => e.metadata.name === 'team1-models',
+    )!.spec as any;
     kube.put({
       apiVersion: GROUP,
       kind: 'AIRoutingPolicy',
-      metadata: { name: 'team1-models', namespace: 'team1', labels: { [INSTANCE]: 'other' } },
+      metadata: {
+        name: 'team1-models',
+        namespace: 'team1',
+        labels: { [INSTANCE]: 'other' },
+      },
       spec,
     });
     h = await startHarness({ kube });
@@ -287,7 +359,9 @@ describe('ai-gateway backend against kube-server', () => {
       .set('Authorization', asUser(DEVELOPER));
     expect(res.body.error).toMatch(/belongs to Backstage instance 'other'/);
     // The other policy went ahead.
-    expect(kube.get(GROUP, 'AIAccessPolicy', 'team1', 'ai-gateway-access')).toBeDefined();
+    expect(
+      kube.get(GROUP, 'AIAccessPolicy', 'team1', 'ai-gateway-access'),
+    ).toBeDefined();
   });
 
   it('marks the younger of two routing policies exposing one model as Conflicted', async () => {
@@ -295,11 +369,21 @@ describe('ai-gateway backend against kube-server', () => {
     const routing = entities.find(e => e.metadata.name === 'team1-models')!;
     entities.push({
       ...routing,
-      metadata: { ...routing.metadata, name: 'team1-more', uid: 'uid-more', title: undefined },
+      metadata: {
+        ...routing.metadata,
+        name: 'team1-more',
+        uid: 'uid-more',
+        title: undefined,
+      },
       spec: {
         ...(routing.spec as any),
         providers: [(routing.spec as any).providers[0]],
-        models: [{ name: 'gpt-4o', backends: [{ provider: 'openai', model: 'gpt-4o' }] }],
+        models: [
+          {
+            name: 'gpt-4o',
+            backends: [{ provider: 'openai', model: 'gpt-4o' }],
+          },
+        ],
       },
     });
     h = await startHarness({ kube, entities });
@@ -309,20 +393,44 @@ describe('ai-gateway backend against kube-server', () => {
     const a = kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models');
     const b = kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-more');
     const [older, younger] =
-      Date.parse(a!.metadata.creationTimestamp) <= Date.parse(b!.metadata.creationTimestamp) &&
-      (a!.metadata.creationTimestamp !== b!.metadata.creationTimestamp || a!.metadata.name < b!.metadata.name)
+      Date.parse(a!.metadata.creationTimestamp) <=
+        Date.parse(b!.metadata.creationTimestamp) &&
+      (a!.metadata.creationTimestamp !== b!.metadata.creationTimestamp ||
+        a!.metadata.name < b!.metadata.name)
         ? [a, b]
         : [b, a];
-    expect(condition(younger, 'Accepted')).toMatchObject({ status: 'False', reason: 'Conflicted' });
-    expect(condition(younger, 'Accepted').message).toContain(older!.metadata.name);
+    expect(condition(younger, 'Accepted')).toMatchObject({
+      status: 'False',
+      reason: 'Conflicted',
+    });
+    expect(condition(younger, 'Accepted').message).toContain(
+      older!.metadata.name,
+    );
     expect(condition(older, 'Accepted')).toMatchObject({ status: 'True' });
   });
 
   it('converges through 5xx, 409, 429 and a partition once they stop', async () => {
     h = await startHarness({ kube });
-    kube.faults.add({ kind: 'error', verb: 'patch', status: 503, probability: 0.3, count: 20 });
-    kube.faults.add({ kind: 'conflict', verb: 'patch', probability: 0.2, count: 10 });
-    kube.faults.add({ kind: 'throttle', verb: 'patch', retryAfterSeconds: 0, probability: 0.2, count: 10 });
+    kube.faults.add({
+      kind: 'error',
+      verb: 'patch',
+      status: 503,
+      probability: 0.3,
+      count: 20,
+    });
+    kube.faults.add({
+      kind: 'conflict',
+      verb: 'patch',
+      probability: 0.2,
+      count: 10,
+    });
+    kube.faults.add({
+      kind: 'throttle',
+      verb: 'patch',
+      retryAfterSeconds: 0,
+      probability: 0.2,
+      count: 10,
+    });
     await h.pass();
     const partition = kube.faults.add({ kind: 'partition', verb: 'list' });
     const blocked = h.pass();
@@ -332,10 +440,15 @@ describe('ai-gateway backend against kube-server', () => {
     await converge(3);
     const airp = kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models');
     expect(condition(airp, 'Programmed')).toMatchObject({ status: 'True' });
-    expect(kube.list('gateway.envoyproxy.io/v1alpha1', 'Backend', 'team1')).toHaveLength(4);
+    expect(
+      kube.list('gateway.envoyproxy.io/v1alpha1', 'Backend', 'team1'),
+    ).toHaveLength(4);
     await h.pass();
     const health = await request(h.http).get('/api/ai-gateway/health');
-    expect(health.body.lastPass.clusters[0]).toMatchObject({ ok: true, writes: 0 });
+    expect(health.body.lastPass.clusters[0]).toMatchObject({
+      ok: true,
+      writes: 0,
+    });
   });
 
   it('keeps reconciling reachable clusters when one is unreachable', async () => {
@@ -347,21 +460,31 @@ describe('ai-gateway backend against kube-server', () => {
         ...routing.metadata,
         name: 'far-models',
         uid: 'uid-far',
-        annotations: { ...routing.metadata.annotations, 'aigateway.kagenti.dev/cluster': 'far' },
+        annotations: {
+          ...routing.metadata.annotations,
+          'aigateway.kagenti.dev/cluster': 'far',
+        },
       },
     });
     h = await startHarness({
       kube,
       entities,
       clusters: [
-        { name: 'local', url: kube.url, serviceAccountToken: kube.token, local: true },
+        {
+          name: 'local',
+          url: kube.url,
+          serviceAccountToken: kube.token,
+          local: true,
+        },
         { name: 'far', url: 'http://127.0.0.1:1', serviceAccountToken: 'x' },
       ],
     });
     const started = Date.now();
     await h.pass();
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models')).toBeDefined();
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models'),
+    ).toBeDefined();
     const far = await request(h.http)
       .get('/api/ai-gateway/policies/default/airoutingpolicy/far-models')
       .set('Authorization', asUser(DEVELOPER));
@@ -369,7 +492,9 @@ describe('ai-gateway backend against kube-server', () => {
     expect(far.body).toMatchObject({ cluster: 'far', reachable: false });
     expect(far.body.error).toMatch(/ECONNREFUSED/);
     const health = await request(h.http).get('/api/ai-gateway/health');
-    expect(health.body.lastPass.clusters.map((c: any) => [c.cluster, c.ok])).toEqual([
+    expect(
+      health.body.lastPass.clusters.map((c: any) => [c.cluster, c.ok]),
+    ).toEqual([
       ['local', true],
       ['far', false],
     ]);
@@ -382,10 +507,18 @@ describe('ai-gateway backend against kube-server', () => {
       ['get', '/api/ai-gateway/agents/default/weather-agent/access'],
       ['get', '/api/ai-gateway/policies/default/airoutingpolicy/team1-models'],
       ['get', '/api/ai-gateway/gateways'],
-      ['post', '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/dry-run'],
-      ['post', '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/reconcile'],
+      [
+        'post',
+        '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/dry-run',
+      ],
+      [
+        'post',
+        '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/reconcile',
+      ],
     ] as const) {
-      const res = await (request(h.http) as any)[method](path).set('Authorization', unauthenticated());
+      const res = await (request(h.http) as any)
+        [method](path)
+        .set('Authorization', unauthenticated());
       expect(res.status).toBe(401);
     }
     const hidden = await request(h.http)
@@ -406,7 +539,9 @@ describe('ai-gateway backend against kube-server', () => {
     expect(allowed.status).toBe(202);
     for (const action of ['dry-run', 'reconcile']) {
       const denied = await request(h.http)
-        .post(`/api/ai-gateway/policies/default/airoutingpolicy/team1-models/${action}`)
+        .post(
+          `/api/ai-gateway/policies/default/airoutingpolicy/team1-models/${action}`,
+        )
         .set('Authorization', asUser(DEVELOPER));
       expect(denied.status).toBe(403);
       expect(denied.body.error.name).toBe('NotAllowedError');
@@ -416,49 +551,80 @@ describe('ai-gateway backend against kube-server', () => {
   it('dry-runs and reconciles one policy for a user with the apply permission, without secret values', async () => {
     h = await startHarness({ kube });
     const before = await request(h.http)
-      .post('/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/dry-run')
+      .post(
+        '/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/dry-run',
+      )
       .set('Authorization', asUser(ADMIN));
     expect(before.status).toBe(200);
     expect(before.body.valid).toBe(true);
-    expect(before.body.diff.map((d: any) => [d.kind, d.name, d.action])).toEqual(
+    expect(
+      before.body.diff.map((d: any) => [d.kind, d.name, d.action]),
+    ).toEqual(
       expect.arrayContaining([
         ['Secret', 'ai-gateway-access-mtls-ca', 'create'],
         ['Secret', 'ai-gateway-access-mtls-server', 'create'],
         ['ClientTrafficPolicy', 'ai-gateway-access', 'create'],
       ]),
     );
-    const server = before.body.objects.find((o: any) => o.metadata.name === 'ai-gateway-access-mtls-server');
-    expect(server.data).toEqual({ 'tls.crt': '(redacted)', 'tls.key': '(redacted)' });
+    const server = before.body.objects.find(
+      (o: any) => o.metadata.name === 'ai-gateway-access-mtls-server',
+    );
+    expect(server.data).toEqual({
+      'tls.crt': '(redacted)',
+      'tls.key': '(redacted)',
+    });
     noSecrets(before.body);
-    expect(kube.get('v1', 'Secret', 'team1', 'ai-gateway-access-mtls-ca')).toBeUndefined();
+    expect(
+      kube.get('v1', 'Secret', 'team1', 'ai-gateway-access-mtls-ca'),
+    ).toBeUndefined();
 
     const done = await request(h.http)
-      .post('/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/reconcile')
+      .post(
+        '/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/reconcile',
+      )
       .set('Authorization', asUser(ADMIN));
     expect(done.status).toBe(200);
     expect(done.body.applied).toBeGreaterThanOrEqual(4);
-    expect(done.body.conditions.map((c: any) => c.type)).toContain('Programmed');
+    expect(done.body.conditions.map((c: any) => c.type)).toContain(
+      'Programmed',
+    );
     noSecrets(done.body);
     // Only that policy was applied.
-    expect(kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models')).toBeUndefined();
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models'),
+    ).toBeUndefined();
 
     const after = await request(h.http)
-      .post('/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/dry-run')
+      .post(
+        '/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/dry-run',
+      )
       .set('Authorization', asUser(ADMIN));
-    expect(after.body.diff.every((d: any) => d.action === 'unchanged')).toBe(true);
+    expect(after.body.diff.every((d: any) => d.action === 'unchanged')).toBe(
+      true,
+    );
   });
 
   it('in external mode applies only the policy resources and reports the status read back', async () => {
     h = await startHarness({ kube, aiGateway: { mode: 'external' } });
     await h.pass();
-    expect(kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models')).toBeDefined();
-    expect(kube.list('gateway.envoyproxy.io/v1alpha1', 'Backend', 'team1')).toHaveLength(0);
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models'),
+    ).toBeDefined();
+    expect(
+      kube.list('gateway.envoyproxy.io/v1alpha1', 'Backend', 'team1'),
+    ).toHaveLength(0);
     const cr = kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models')!;
     kube.put({
       ...cr,
       status: {
         conditions: [
-          { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'by the controller', lastTransitionTime: '2026-01-01T00:00:00Z' },
+          {
+            type: 'Programmed',
+            status: 'True',
+            reason: 'Programmed',
+            message: 'by the controller',
+            lastTransitionTime: '2026-01-01T00:00:00Z',
+          },
         ],
       },
     });
@@ -467,7 +633,11 @@ describe('ai-gateway backend against kube-server', () => {
       .get('/api/ai-gateway/policies/default/airoutingpolicy/team1-models')
       .set('Authorization', asUser(DEVELOPER));
     expect(res.body.conditions).toEqual([
-      expect.objectContaining({ type: 'Programmed', status: 'True', message: 'by the controller' }),
+      expect.objectContaining({
+        type: 'Programmed',
+        status: 'True',
+        message: 'by the controller',
+      }),
     ]);
   });
 
@@ -480,17 +650,38 @@ describe('ai-gateway backend against kube-server', () => {
       }
       return check();
     };
-    kube.delete('gateway.envoyproxy.io/v1alpha1', 'BackendTrafficPolicy', 'team1', 'team1-models');
+    kube.delete(
+      'gateway.envoyproxy.io/v1alpha1',
+      'BackendTrafficPolicy',
+      'team1',
+      'team1-models',
+    );
     expect(
-      await waitFor(() => !!kube.get('gateway.envoyproxy.io/v1alpha1', 'BackendTrafficPolicy', 'team1', 'team1-models')),
+      await waitFor(
+        () =>
+          !!kube.get(
+            'gateway.envoyproxy.io/v1alpha1',
+            'BackendTrafficPolicy',
+            'team1',
+            'team1-models',
+          ),
+      ),
     ).toBe(true);
 
-    const caBefore = kube.get('v1', 'Secret', 'team1', 'ai-gateway-access-mtls-ca')!.data['ca.crt'];
+    const caBefore = kube.get(
+      'v1',
+      'Secret',
+      'team1',
+      'ai-gateway-access-mtls-ca',
+    )!.data['ca.crt'];
     const cm = kube.get('v1', 'ConfigMap', 'spire-system', 'spire-bundle')!;
     kube.put({ ...cm, data: { 'bundle.spiffe': await demoSpiffeBundle() } });
     expect(
       await waitFor(
-        () => kube.get('v1', 'Secret', 'team1', 'ai-gateway-access-mtls-ca')!.data['ca.crt'] !== caBefore,
+        () =>
+          kube.get('v1', 'Secret', 'team1', 'ai-gateway-access-mtls-ca')!.data[
+            'ca.crt'
+          ] !== caBefore,
       ),
     ).toBe(true);
   });

@@ -96,7 +96,9 @@ export const aiGatewayPlugin = createBackendPlugin({
           scope: 'global',
           frequency: settings.schedule,
           timeout: settings.timeout,
-          ...(settings.initialDelay ? { initialDelay: settings.initialDelay } : {}),
+          ...(settings.initialDelay
+            ? { initialDelay: settings.initialDelay }
+            : {}),
           fn: async () => {
             await reconciler.runPass();
           },

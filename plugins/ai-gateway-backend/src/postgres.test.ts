@@ -45,11 +45,18 @@ describeWithPostgres('two backend instances sharing PostgreSQL', () => {
       backend: {
         database: {
           client: 'pg',
-          connection: { host: pg.host, port: pg.port, user: pg.user, password: '' },
+          connection: {
+            host: pg.host,
+            port: pg.port,
+            user: pg.user,
+            password: '',
+          },
         },
       },
       aiGateway: {
-        clusters: [{ name: 'local', url: kube.url, serviceAccountToken: kube.token }],
+        clusters: [
+          { name: 'local', url: kube.url, serviceAccountToken: kube.token },
+        ],
         schedule: { seconds: 20 },
         watch: false,
         catalogPollInterval: { hours: 1 },
@@ -72,7 +79,14 @@ describeWithPostgres('two backend instances sharing PostgreSQL', () => {
       // Both workers look for due work every 5 seconds; give each a few looks.
       await new Promise(r => setTimeout(r, 12_000));
       expect(passes).toHaveLength(1);
-      expect(kube.get('aigateway.kagenti.dev/v1alpha1', 'AIRoutingPolicy', 'team1', 'team1-models')).toBeDefined();
+      expect(
+        kube.get(
+          'aigateway.kagenti.dev/v1alpha1',
+          'AIRoutingPolicy',
+          'team1',
+          'team1-models',
+        ),
+      ).toBeDefined();
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }

@@ -18,11 +18,7 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { Reconciler } from './services/Reconciler';
-import {
-  agentAccess,
-  gatewaySummary,
-  policyStatus,
-} from './services/access';
+import { agentAccess, gatewaySummary, policyStatus } from './services/access';
 import { redact } from './services/redact';
 
 const POLICY_KINDS: Record<string, string> = {
@@ -71,7 +67,10 @@ export async function createRouter(
     return entity;
   }
 
-  async function policyEntity(req: express.Request, credentials: BackstageCredentials) {
+  async function policyEntity(
+    req: express.Request,
+    credentials: BackstageCredentials,
+  ) {
     const kind = POLICY_KINDS[req.params.kind.toLowerCase()];
     if (!kind) {
       throw new InputError(
@@ -81,7 +80,10 @@ export async function createRouter(
     return readEntity(kind, req.params.namespace, req.params.name, credentials);
   }
 
-  async function requireApply(entity: Entity, credentials: BackstageCredentials) {
+  async function requireApply(
+    entity: Entity,
+    credentials: BackstageCredentials,
+  ) {
     const [decision] = await permissions.authorize(
       [
         {
@@ -93,7 +95,9 @@ export async function createRouter(
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(
-        `not allowed to apply ${stringifyEntityRef(entity)} (${aiGatewayPolicyApplyPermission.name})`,
+        `not allowed to apply ${stringifyEntityRef(entity)} (${
+          aiGatewayPolicyApplyPermission.name
+        })`,
       );
     }
   }
@@ -166,7 +170,11 @@ export async function createRouter(
           kind: entity.kind as 'AIRoutingPolicy',
           name: entity.metadata.name,
           namespace: '',
-          resource: { apiVersion: entity.apiVersion, kind: entity.kind, metadata: { name: entity.metadata.name } },
+          resource: {
+            apiVersion: entity.apiVersion,
+            kind: entity.kind,
+            metadata: { name: entity.metadata.name },
+          },
           objects: [],
           reachable: true,
           problems: d.problems,
@@ -188,7 +196,10 @@ export async function createRouter(
         };
       }
     }
-    const body = policyStatus({ ...record, entity }, localClusters.has(record.cluster));
+    const body = policyStatus(
+      { ...record, entity },
+      localClusters.has(record.cluster),
+    );
     if (body.error) body.error = redact(body.error);
     res.json(body);
   });
@@ -238,36 +249,41 @@ export async function createRouter(
     res.json(result);
   });
 
-  router.post('/policies/:namespace/:kind/:name/reconcile', async (req, res) => {
-    const credentials = await credentialsOf(req);
-    const entity = await policyEntity(req, credentials);
-    await requireApply(entity, credentials);
-    let outcome;
-    try {
-      outcome = await reconciler.reconcileOne(entity);
-    } catch (e) {
-      throw new InputError(redact((e as Error).message));
-    }
-    const { report, record } = outcome;
-    if (!report.ok) {
-      res.status(503).json({
-        error: {
-          name: 'ServiceUnavailableError',
-          message: redact(`cluster ${report.cluster} not reachable: ${report.error}`),
-        },
-      });
-      return;
-    }
-    const result: ApiReconcileResult = {
-      applied: report.applied,
-      pruned: report.pruned,
-      unchanged: report.unchanged,
-      conditions: record
-        ? policyStatus(record, localClusters.has(record.cluster)).conditions
-        : [],
-    };
-    res.json(result);
-  });
+  router.post(
+    '/policies/:namespace/:kind/:name/reconcile',
+    async (req, res) => {
+      const credentials = await credentialsOf(req);
+      const entity = await policyEntity(req, credentials);
+      await requireApply(entity, credentials);
+      let outcome;
+      try {
+        outcome = await reconciler.reconcileOne(entity);
+      } catch (e) {
+        throw new InputError(redact((e as Error).message));
+      }
+      const { report, record } = outcome;
+      if (!report.ok) {
+        res.status(503).json({
+          error: {
+            name: 'ServiceUnavailableError',
+            message: redact(
+              `cluster ${report.cluster} not reachable: ${report.error}`,
+            ),
+          },
+        });
+        return;
+      }
+      const result: ApiReconcileResult = {
+        applied: report.applied,
+        pruned: report.pruned,
+        unchanged: report.unchanged,
+        conditions: record
+          ? policyStatus(record, localClusters.has(record.cluster)).conditions
+          : [],
+      };
+      res.json(result);
+    },
+  );
 
   return router;
 }

@@ -1,7 +1,4 @@
-import {
-  AuthService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
@@ -267,7 +264,9 @@ export class Reconciler {
     if (this.deps.settings.mode === 'embedded') {
       const namespaces = new Map<string, Set<string>>();
       for (const [cluster, list] of byCluster) {
-        const refs = new Set(list.flatMap(d => this.deps.engine.bundleRefs(d.resource)));
+        const refs = new Set(
+          list.flatMap(d => this.deps.engine.bundleRefs(d.resource)),
+        );
         this.bundles.set(cluster, refs);
         namespaces.set(cluster, new Set([...refs].map(r => r.split('/')[0])));
       }
@@ -292,7 +291,11 @@ export class Reconciler {
     client: KubeClient,
     desired: DesiredPolicy[],
     namespace?: string,
-  ): Promise<{ observed: ObservedCluster; livePolicies: KubeObject[] }> {
+  ): Promise<{
+    observed: ObservedCluster;
+    livePolicies: KubeObject[];
+    foreignPolicies: Map<string, KubeObject>;
+  }> {
     const { settings, engine } = this.deps;
     const selector = `${LABELS.instance}=${settings.instance}`;
     const cache = namespace ? undefined : this.caches?.get(client.name);
@@ -304,8 +307,9 @@ export class Reconciler {
       const cached = cache?.list(apiVersion, kind, { labelSelector });
       if (cached) return cached;
       try {
-        return (await client.list(apiVersion, kind, { labelSelector, namespace }))
-          .items;
+        return (
+          await client.list(apiVersion, kind, { labelSelector, namespace })
+        ).items;
       } catch (e) {
         // A kind whose CRD is not installed has nothing of ours; its applies report the error.
         if (isNotFound(e)) return [];
@@ -314,8 +318,10 @@ export class Reconciler {
     };
     const embedded = settings.mode === 'embedded';
     const [policyLists, gateways, owned, secrets] = await Promise.all([
+      // Every policy resource, not only ours: one of the same name made by someone else must be
+      // known without a request per policy.
       Promise.all(
-        POLICY_KINDS.map(k => listOrEmpty(AI_GATEWAY_API_VERSION, k, selector)),
+        POLICY_KINDS.map(k => listOrEmpty(AI_GATEWAY_API_VERSION, k)),
       ),
       listOrEmpty(GATEWAY_API_VERSION, 'Gateway'),
       embedded
@@ -363,8 +369,21 @@ export class Reconciler {
         ownedMap.set(objectKey(o), o);
       }
     }
+    const livePolicies: KubeObject[] = [];
+    const foreignPolicies = new Map<string, KubeObject>();
+    for (const p of policyLists.flat()) {
+      if (p.metadata.labels?.[LABELS.instance] === settings.instance) {
+        livePolicies.push(p);
+      } else {
+        foreignPolicies.set(
+          policyKey(p.kind, p.metadata.namespace ?? '', p.metadata.name),
+          p,
+        );
+      }
+    }
     return {
-      livePolicies: policyLists.flat(),
+      livePolicies,
+      foreignPolicies,
       observed: {
         cluster: client.name,
         gateways: new Map(
@@ -392,35 +411,33 @@ export class Reconciler {
     client: KubeClient,
     d: DesiredPolicy,
     live: KubeObject | undefined,
+    foreign: KubeObject | undefined,
   ): Promise<{ object: KubeObject; wrote: boolean }> {
     if (live && diffObject(d.resource, live).length === 0) {
       return { object: live, wrote: false };
     }
-    if (!live) {
-      // Not in our labelled list: someone else's resource of the same name must not be taken over.
-      try {
-        const existing = await client.get(
-          d.resource.apiVersion,
-          d.resource.kind,
-          d.resource.metadata.namespace,
-          d.resource.metadata.name,
-        );
-        const owner = existing.metadata.labels?.[LABELS.instance];
-        if (owner !== this.deps.settings.instance) {
-          throw new Error(
-            `${d.resource.kind} ${d.resource.metadata.namespace}/${d.resource.metadata.name} already exists ${
-              owner
-                ? `and belongs to Backstage instance '${owner}'`
-                : 'and was not created by Backstage'
-            }; rename the policy or delete the existing resource`,
-          );
-        }
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
+    if (!live && foreign) {
+      // Someone else's resource of the same name is not taken over.
+      const owner = foreign.metadata.labels?.[LABELS.instance];
+      throw new Error(
+        `${d.resource.kind} ${d.resource.metadata.namespace}/${
+          d.resource.metadata.name
+        } already exists ${
+          owner
+            ? `and belongs to Backstage instance '${owner}'`
+            : 'and was not created by Backstage'
+        }; rename the policy or delete the existing resource`,
+      );
     }
     const object = await client.apply(d.resource);
-    return { object: { ...object, apiVersion: d.resource.apiVersion, kind: d.resource.kind }, wrote: true };
+    return {
+      object: {
+        ...object,
+        apiVersion: d.resource.apiVersion,
+        kind: d.resource.kind,
+      },
+      wrote: true,
+    };
   }
 
   private async reconcileCluster(
@@ -466,8 +483,13 @@ export class Reconciler {
       ? allDesired.filter(d => only.has(d.entityRef))
       : allDesired;
     const namespaces = new Set(desired.map(d => d.resource.metadata.namespace));
-    const scope = only && namespaces.size === 1 ? [...namespaces][0] : undefined;
-    const { observed, livePolicies } = await this.observe(client, desired, scope);
+    const scope =
+      only && namespaces.size === 1 ? [...namespaces][0] : undefined;
+    const { observed, livePolicies, foreignPolicies } = await this.observe(
+      client,
+      desired,
+      scope,
+    );
     if (!scope) this.index.setGateways(client.name, observed.gateways);
     const liveByKey = new Map(
       livePolicies.map(p => [
@@ -487,7 +509,12 @@ export class Reconciler {
           d.resource.metadata.name,
         );
         try {
-          const r = await this.applyPolicy(client, d, liveByKey.get(key));
+          const r = await this.applyPolicy(
+            client,
+            d,
+            liveByKey.get(key),
+            foreignPolicies.get(key),
+          );
           applied.set(key, r.object);
           if (r.wrote) report.applied++;
           else report.unchanged++;
@@ -533,7 +560,11 @@ export class Reconciler {
     }
     observed.policies = [
       ...livePolicies.filter(p => {
-        const key = policyKey(p.kind, p.metadata.namespace ?? '', p.metadata.name);
+        const key = policyKey(
+          p.kind,
+          p.metadata.namespace ?? '',
+          p.metadata.name,
+        );
         return wantedPolicies.has(key) && !applied.has(key);
       }),
       ...applied.values(),
@@ -558,6 +589,62 @@ export class Reconciler {
     const failedRenders = new Map<string, RenderOutcome>();
     const objectErrors = new Map<string, Map<string, string>>();
     const objectStates = new Map<string, RenderedObjectState[]>();
+    // Status, per policy as soon as its objects are applied (so rendering one policy overlaps
+    // the requests of others).
+    const now = new Date();
+    const writeStatus = async (d: DesiredPolicy) => {
+      const key = policyKey(
+        d.resource.kind,
+        d.resource.metadata.namespace ?? '',
+        d.resource.metadata.name,
+      );
+      const live = applied.get(key);
+      if (!live) {
+        this.index.setPolicy(
+          this.record(d, undefined, [], policyErrors.get(key)),
+        );
+        return;
+      }
+      const outcome = renders.get(key) ?? failedRenders.get(key)!;
+      let status: Record<string, unknown>;
+      try {
+        status = carryTransitionTimes(
+          engine.status(
+            live,
+            outcome,
+            observed,
+            objectErrors.get(key) ?? new Map(),
+            now,
+          ),
+          live.status,
+        );
+      } catch (e) {
+        this.index.setPolicy(
+          this.record(d, live, objectStates.get(key) ?? [], errorText(e)),
+        );
+        return;
+      }
+      let current = live;
+      if (!sameStatus(status, live.status)) {
+        try {
+          const written = await client.applyStatus({ ...live, status });
+          current = { ...live, status: written.status ?? status };
+          report.statusWrites++;
+        } catch (e) {
+          current = { ...live, status };
+          policyErrors.set(key, `status not written: ${errorText(e)}`);
+        }
+      }
+      this.index.setPolicy(
+        this.record(
+          d,
+          current,
+          objectStates.get(key) ?? [],
+          policyErrors.get(key),
+        ),
+      );
+    };
+
     await Promise.all(
       desired.map(async d => {
         const key = policyKey(
@@ -566,7 +653,7 @@ export class Reconciler {
           d.resource.metadata.name,
         );
         const live = applied.get(key);
-        if (!live) return;
+        if (!live) return writeStatus(d);
         let outcome: RenderOutcome;
         try {
           outcome = await engine.render(live, observed);
@@ -577,7 +664,7 @@ export class Reconciler {
             problems: [{ path: 'spec', message: errorText(e) }],
             retain: [],
           });
-          return;
+          return writeStatus(d);
         }
         renders.set(key, outcome);
         for (const k of outcome.retain) wantedObjects.add(k);
@@ -600,8 +687,8 @@ export class Reconciler {
               drift: !liveObj
                 ? 'missing'
                 : differences!.length
-                  ? 'drifted'
-                  : 'in-sync',
+                ? 'drifted'
+                : 'in-sync',
               differences: differences?.length ? differences : undefined,
               accepted: acceptance(liveObj as any)?.accepted,
             };
@@ -612,7 +699,11 @@ export class Reconciler {
             }
             try {
               const result = await client.apply(obj);
-              observed.owned.set(k, { ...result, apiVersion: obj.apiVersion, kind: obj.kind });
+              observed.owned.set(k, {
+                ...result,
+                apiVersion: obj.apiVersion,
+                kind: obj.kind,
+              });
               report.applied++;
               state.drift = 'in-sync';
               state.accepted = acceptance(result as any)?.accepted;
@@ -624,6 +715,7 @@ export class Reconciler {
             }
           }),
         );
+        await writeStatus(d);
       }),
     );
     // Also keep the objects of policies this pass did not touch.
@@ -633,8 +725,21 @@ export class Reconciler {
           POLICY_KINDS.includes(r.kind),
         );
         if (!owner) continue;
-        const key = policyKey(owner.kind, o.metadata.namespace ?? '', owner.name);
-        if (!desired.some(d => policyKey(d.resource.kind, d.resource.metadata.namespace ?? '', d.resource.metadata.name) === key)) {
+        const key = policyKey(
+          owner.kind,
+          o.metadata.namespace ?? '',
+          owner.name,
+        );
+        if (
+          !desired.some(
+            d =>
+              policyKey(
+                d.resource.kind,
+                d.resource.metadata.namespace ?? '',
+                d.resource.metadata.name,
+              ) === key,
+          )
+        ) {
           wantedObjects.add(k);
         }
       }
@@ -654,10 +759,19 @@ export class Reconciler {
           POLICY_KINDS.includes(r.kind),
         );
         if (!owner) return;
-        if (!isOwnedBy(o, this.ownership(), { kind: owner.kind, name: owner.name })) {
+        if (
+          !isOwnedBy(o, this.ownership(), {
+            kind: owner.kind,
+            name: owner.name,
+          })
+        ) {
           return;
         }
-        const key = policyKey(owner.kind, o.metadata.namespace ?? '', owner.name);
+        const key = policyKey(
+          owner.kind,
+          o.metadata.namespace ?? '',
+          owner.name,
+        );
         // A policy that is still wanted but failed to render this pass keeps its objects.
         if (policyUids.has(key) && !renders.has(key)) return;
         try {
@@ -673,48 +787,6 @@ export class Reconciler {
           if (!isNotFound(e)) throw e;
         }
         observed.owned.delete(k);
-      }),
-    );
-
-    // 4. Status.
-    const now = new Date();
-    await Promise.all(
-      desired.map(async d => {
-        const key = policyKey(
-          d.resource.kind,
-          d.resource.metadata.namespace ?? '',
-          d.resource.metadata.name,
-        );
-        const live = applied.get(key);
-        if (!live) {
-          this.index.setPolicy(this.record(d, undefined, [], policyErrors.get(key)));
-          return;
-        }
-        const outcome = renders.get(key) ?? failedRenders.get(key)!;
-        let status: Record<string, unknown>;
-        try {
-          status = carryTransitionTimes(
-            engine.status(live, outcome, observed, objectErrors.get(key) ?? new Map(), now),
-            live.status,
-          );
-        } catch (e) {
-          this.index.setPolicy(this.record(d, live, objectStates.get(key) ?? [], errorText(e)));
-          return;
-        }
-        let current = live;
-        if (!sameStatus(status, live.status)) {
-          try {
-            const written = await client.applyStatus({ ...live, status });
-            current = { ...live, status: written.status ?? status };
-            report.statusWrites++;
-          } catch (e) {
-            current = { ...live, status };
-            policyErrors.set(key, `status not written: ${errorText(e)}`);
-          }
-        }
-        this.index.setPolicy(
-          this.record(d, current, objectStates.get(key) ?? [], policyErrors.get(key)),
-        );
       }),
     );
   }
@@ -809,7 +881,8 @@ export class Reconciler {
       namespace,
     );
     const live = livePolicies.find(
-      p => p.kind === resource.kind && p.metadata.name === resource.metadata.name,
+      p =>
+        p.kind === resource.kind && p.metadata.name === resource.metadata.name,
     );
     const policy: KubeObject = {
       ...resource,
@@ -820,10 +893,7 @@ export class Reconciler {
         creationTimestamp: live?.metadata.creationTimestamp,
       },
     };
-    observed.policies = [
-      ...livePolicies.filter(p => p !== live),
-      policy,
-    ];
+    observed.policies = [...livePolicies.filter(p => p !== live), policy];
     const diff: ApiDryRunResult['diff'] = [];
     if (this.deps.settings.mode === 'external') {
       const differences = live ? diffObject(resource, live) : [];
@@ -848,7 +918,11 @@ export class Reconciler {
         apiVersion: obj.apiVersion,
         kind: obj.kind,
         name: obj.metadata.name,
-        action: !liveObj ? 'create' : differences.length ? 'update' : 'unchanged',
+        action: !liveObj
+          ? 'create'
+          : differences.length
+          ? 'update'
+          : 'unchanged',
         ...(differences.length ? { differences } : {}),
       });
     }
@@ -868,7 +942,9 @@ export class Reconciler {
     return {
       valid: outcome.problems.length === 0,
       problems: outcome.problems,
-      objects: outcome.objects.map(o => redactObject(this.withInstanceLabel(o))),
+      objects: outcome.objects.map(o =>
+        redactObject(this.withInstanceLabel(o)),
+      ),
       diff,
     };
   }

@@ -57,10 +57,15 @@ export class Triggers {
         this.deps.logger.debug(`ai-gateway: pass requested (${why})`);
       } catch (e) {
         // Running already: ask again so the change is seen by a pass that starts after it.
-        if (e instanceof ConflictError || (e as Error).name === 'ConflictError') {
+        if (
+          e instanceof ConflictError ||
+          (e as Error).name === 'ConflictError'
+        ) {
           setTimeout(() => this.request(why), 2000).unref?.();
         } else {
-          this.deps.logger.warn(`ai-gateway: could not trigger a pass: ${(e as Error).message}`);
+          this.deps.logger.warn(
+            `ai-gateway: could not trigger a pass: ${(e as Error).message}`,
+          );
         }
       }
     }, this.deps.debounceMs ?? 500);
@@ -82,7 +87,9 @@ export class Triggers {
         }
         this.catalogHash = hash;
       } catch (e) {
-        this.deps.logger.debug(`ai-gateway: catalog poll failed: ${(e as Error).message}`);
+        this.deps.logger.debug(
+          `ai-gateway: catalog poll failed: ${(e as Error).message}`,
+        );
       }
       if (!this.stopped) {
         this.pollTimer = setTimeout(tick, this.deps.pollIntervalMs);
@@ -107,10 +114,12 @@ export class Triggers {
         client,
         ev => this.onEvent(client.name, ev.type, ev.object),
         (kind, e) =>
-          this.deps.logger.debug(`ai-gateway: watch ${kind} on ${client.name}: ${e.message}`),
+          this.deps.logger.debug(
+            `ai-gateway: watch ${kind} on ${client.name}: ${e.message}`,
+          ),
       );
       for (const kind of [ROUTING_POLICY_KIND, ACCESS_POLICY_KIND]) {
-        cache.track(AI_GATEWAY_API_VERSION, kind, { labelSelector: selector });
+        cache.track(AI_GATEWAY_API_VERSION, kind);
       }
       cache.track('gateway.networking.k8s.io/v1', 'Gateway');
       if (reconciler.settings.mode === 'embedded') {
@@ -126,7 +135,9 @@ export class Triggers {
               : {
                   ...s,
                   data: Object.fromEntries(
-                    Object.keys((s.data as Record<string, string>) ?? {}).map(k => [k, '']),
+                    Object.keys((s.data as Record<string, string>) ?? {}).map(
+                      k => [k, ''],
+                    ),
                   ),
                 },
         });
@@ -139,7 +150,9 @@ export class Triggers {
 
   private onEvent(cluster: string, type: string, obj: KubeObject) {
     // Any change may need a pass; one caused by our own writes costs a pass that writes nothing.
-    this.request(`${type} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} in ${cluster}`);
+    this.request(
+      `${type} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} in ${cluster}`,
+    );
   }
 
   /** Keeps one ConfigMap watch per namespace holding a referenced trust bundle. */
@@ -154,18 +167,23 @@ export class Triggers {
         let synced = false;
         this.bundleWatches.set(
           key,
-          client.watch('v1', 'ConfigMap', { namespace: ns }, {
-            onSync: () => {
-              synced = true;
+          client.watch(
+            'v1',
+            'ConfigMap',
+            { namespace: ns },
+            {
+              onSync: () => {
+                synced = true;
+              },
+              onEvent: ev => {
+                if (!synced) return;
+                const ref = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
+                if (this.deps.reconciler.isBundleReferenced(cluster, ref)) {
+                  this.request(`trust bundle ${ref} ${ev.type} in ${cluster}`);
+                }
+              },
             },
-            onEvent: ev => {
-              if (!synced) return;
-              const ref = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
-              if (this.deps.reconciler.isBundleReferenced(cluster, ref)) {
-                this.request(`trust bundle ${ref} ${ev.type} in ${cluster}`);
-              }
-            },
-          }),
+          ),
         );
       }
     }

@@ -35,7 +35,9 @@ function conditionsOf(obj?: KubeObject): ApiCondition[] {
     ...(c.observedGeneration !== undefined
       ? { observedGeneration: c.observedGeneration }
       : {}),
-    ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}),
+    ...(c.lastTransitionTime
+      ? { lastTransitionTime: c.lastTransitionTime }
+      : {}),
   }));
 }
 
@@ -44,7 +46,11 @@ function programmed(record: PolicyRecord): {
   reason?: string;
 } {
   const c = conditionsOf(record.live).find(x => x.type === 'Programmed');
-  if (!c) return { status: 'Unknown', reason: record.error ? 'Unreachable' : undefined };
+  if (!c)
+    return {
+      status: 'Unknown',
+      reason: record.error ? 'Unreachable' : undefined,
+    };
   return { status: c.status, reason: c.reason };
 }
 
@@ -92,15 +98,15 @@ export function gatewaySummary(options: {
     conditions: gw
       ? conditionsOf(gw)
       : reachable
-        ? [
-            {
-              type: 'Accepted',
-              status: 'False',
-              reason: 'GatewayNotFound',
-              message: `Gateway ${namespace}/${name} does not exist in cluster ${cluster}`,
-            },
-          ]
-        : [],
+      ? [
+          {
+            type: 'Accepted',
+            status: 'False',
+            reason: 'GatewayNotFound',
+            message: `Gateway ${namespace}/${name} does not exist in cluster ${cluster}`,
+          },
+        ]
+      : [],
     reachable,
     ...(state?.error ? { error: state.error } : {}),
     policies: policies.map(p => policySummary(p, local)),
@@ -118,11 +124,20 @@ function limitsOf(rateLimit: any): ApiRateLimit[] {
   ];
   for (const [field, window] of windows) {
     if (typeof rateLimit[field] === 'number') {
-      out.push({ kind: 'tokens', limit: rateLimit[field], window, tokenCountMode: mode });
+      out.push({
+        kind: 'tokens',
+        limit: rateLimit[field],
+        window,
+        tokenCountMode: mode,
+      });
     }
   }
   if (typeof rateLimit.requestsPerMinute === 'number') {
-    out.push({ kind: 'requests', limit: rateLimit.requestsPerMinute, window: 'Minute' });
+    out.push({
+      kind: 'requests',
+      limit: rateLimit.requestsPerMinute,
+      window: 'Minute',
+    });
   }
   return out;
 }
@@ -198,9 +213,12 @@ export function agentAccess(
   options: { defaultCluster?: string; localClusters: Set<string> },
 ): ApiAgentAccess {
   const annotations = agent.metadata.annotations ?? {};
-  const namespace = annotations[ANNOTATIONS.namespace] ?? agent.metadata.namespace ?? 'default';
-  const serviceAccount = annotations[ANNOTATIONS.serviceAccount] ?? agent.metadata.name;
-  const cluster = annotations[ANNOTATIONS.cluster] ?? options.defaultCluster ?? '';
+  const namespace =
+    annotations[ANNOTATIONS.namespace] ?? agent.metadata.namespace ?? 'default';
+  const serviceAccount =
+    annotations[ANNOTATIONS.serviceAccount] ?? agent.metadata.name;
+  const cluster =
+    annotations[ANNOTATIONS.cluster] ?? options.defaultCluster ?? '';
   const override = annotations[ANNOTATIONS.spiffeId];
   const local = isLocal(cluster, options.localClusters);
   const state = index.cluster(cluster);
@@ -209,13 +227,21 @@ export function agentAccess(
   let identityTrustDomain: string | undefined;
   // The agent's SPIFFE ID per trust domain, parsed once: a cluster may hold thousands of access
   // policies but only a few trust domains.
-  const idByDomain = new Map<string, { id: string; domain?: string; ok: boolean }>();
+  const idByDomain = new Map<
+    string,
+    { id: string; domain?: string; ok: boolean }
+  >();
   const idFor = (trustDomain: string) => {
     let hit = idByDomain.get(trustDomain);
     if (!hit) {
-      const id = override ?? agentSpiffeId(trustDomain, namespace, serviceAccount);
+      const id =
+        override ?? agentSpiffeId(trustDomain, namespace, serviceAccount);
       const parsed = parseSpiffeId(id);
-      hit = { id, ok: parsed.ok, domain: parsed.ok ? parsed.trustDomain : undefined };
+      hit = {
+        id,
+        ok: parsed.ok,
+        domain: parsed.ok ? parsed.trustDomain : undefined,
+      };
       idByDomain.set(trustDomain, hit);
     }
     return hit;
@@ -223,8 +249,9 @@ export function agentAccess(
   for (const access of index.accessPolicies(cluster)) {
     const spec = (access.resource as any).spec;
     const trustDomain: string = spec.mtls.trustDomain;
-    const subjects: Array<{ spiffeId?: string; spiffeIdPrefix?: string }> | undefined =
-      spec.mtls.allowedSubjects;
+    const subjects:
+      | Array<{ spiffeId?: string; spiffeIdPrefix?: string }>
+      | undefined = spec.mtls.allowedSubjects;
     const agentId = idFor(trustDomain);
     const spiffeId = agentId.id;
     // Same rule as spiffeIdAdmitted (trust domain, then exact or prefix subjects), inlined for speed.
@@ -236,12 +263,17 @@ export function agentAccess(
         subjects.some(sub =>
           sub.spiffeId !== undefined
             ? sub.spiffeId === spiffeId
-            : sub.spiffeIdPrefix !== undefined && spiffeId.startsWith(sub.spiffeIdPrefix),
+            : sub.spiffeIdPrefix !== undefined &&
+              spiffeId.startsWith(sub.spiffeIdPrefix),
         ));
     if (!admitted && access.namespace !== namespace) continue;
     if (admitted && !identityTrustDomain) identityTrustDomain = trustDomain;
     const gatewayName: string = spec.targetRef.name;
-    const onGateway = index.policiesOnGateway(cluster, access.namespace, gatewayName);
+    const onGateway = index.policiesOnGateway(
+      cluster,
+      access.namespace,
+      gatewayName,
+    );
     const routing = onGateway.filter(p => p.kind === 'AIRoutingPolicy');
     const gateway = gatewaySummary({
       cluster,
@@ -261,14 +293,25 @@ export function agentAccess(
       } else {
         reason = `Access policy ${access.name} allows only ${(subjects ?? [])
           .map((s: any) => s.spiffeId ?? `${s.spiffeIdPrefix}*`)
-          .join(', ')}; add ${spiffeId} (or a prefix of it) to spec.mtls.allowedSubjects.`;
+          .join(
+            ', ',
+          )}; add ${spiffeId} (or a prefix of it) to spec.mtls.allowedSubjects.`;
       }
     }
     const conditions: ApiAgentGatewayAccess['conditions'] = [
-      ...gateway.conditions.map(c => ({ ...c, source: `Gateway ${access.namespace}/${gatewayName}` })),
-      ...conditionsOf(access.live).map(c => ({ ...c, source: `AIAccessPolicy ${access.name}` })),
+      ...gateway.conditions.map(c => ({
+        ...c,
+        source: `Gateway ${access.namespace}/${gatewayName}`,
+      })),
+      ...conditionsOf(access.live).map(c => ({
+        ...c,
+        source: `AIAccessPolicy ${access.name}`,
+      })),
       ...routing.flatMap(r =>
-        conditionsOf(r.live).map(c => ({ ...c, source: `AIRoutingPolicy ${r.name}` })),
+        conditionsOf(r.live).map(c => ({
+          ...c,
+          source: `AIRoutingPolicy ${r.name}`,
+        })),
       ),
     ];
     gateways.push({
@@ -282,7 +325,8 @@ export function agentAccess(
   }
   const firstTrustDomain =
     identityTrustDomain ??
-    (index.accessPolicies(cluster)[0]?.resource as any)?.spec?.mtls?.trustDomain;
+    (index.accessPolicies(cluster)[0]?.resource as any)?.spec?.mtls
+      ?.trustDomain;
   const spiffeId =
     override ??
     (firstTrustDomain
@@ -293,7 +337,11 @@ export function agentAccess(
     agent: entityInfo(agent),
     identity: {
       spiffeId,
-      ...(parsed.ok ? { trustDomain: parsed.trustDomain } : firstTrustDomain ? { trustDomain: firstTrustDomain } : {}),
+      ...(parsed.ok
+        ? { trustDomain: parsed.trustDomain }
+        : firstTrustDomain
+        ? { trustDomain: firstTrustDomain }
+        : {}),
       namespace,
       serviceAccount,
     },
@@ -304,7 +352,10 @@ export function agentAccess(
 }
 
 /** A policy's status for the policy cards. */
-export function policyStatus(record: PolicyRecord, local: boolean): ApiPolicyStatus {
+export function policyStatus(
+  record: PolicyRecord,
+  local: boolean,
+): ApiPolicyStatus {
   const spec = (record.resource as any).spec ?? {};
   const status = (record.live?.status as any) ?? {};
   const base: ApiPolicyStatus = {
@@ -341,7 +392,9 @@ export function policyStatus(record: PolicyRecord, local: boolean): ApiPolicySta
     ...(record.error ? { error: record.error } : {}),
   };
   if (record.kind === 'AIRoutingPolicy') {
-    const ready = new Map<string, any>((status.providers ?? []).map((p: any) => [p.name, p]));
+    const ready = new Map<string, any>(
+      (status.providers ?? []).map((p: any) => [p.name, p]),
+    );
     base.providers = (spec.providers ?? []).map((p: any) => ({
       name: p.name,
       schema: p.schema,
@@ -357,7 +410,10 @@ export function policyStatus(record: PolicyRecord, local: boolean): ApiPolicySta
           }
         : {}),
       ...(ready.has(p.name)
-        ? { ready: Boolean(ready.get(p.name).ready), message: ready.get(p.name).message }
+        ? {
+            ready: Boolean(ready.get(p.name).ready),
+            message: ready.get(p.name).message,
+          }
         : {}),
     }));
     base.models = modelsOf(record);
@@ -367,8 +423,12 @@ export function policyStatus(record: PolicyRecord, local: boolean): ApiPolicySta
     if (status.bundle) {
       base.bundle = {
         certificates: status.bundle.certificates ?? 0,
-        ...(status.bundle.earliestExpiry ? { earliestExpiry: status.bundle.earliestExpiry } : {}),
-        ...(status.bundle.sequence !== undefined ? { sequence: status.bundle.sequence } : {}),
+        ...(status.bundle.earliestExpiry
+          ? { earliestExpiry: status.bundle.earliestExpiry }
+          : {}),
+        ...(status.bundle.sequence !== undefined
+          ? { sequence: status.bundle.sequence }
+          : {}),
       };
     }
   }

@@ -49,7 +49,10 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
   // Rendering is pure in its inputs; an unchanged policy in an unchanged cluster is not rendered
   // again (the hour is an input, so time-dependent choices such as certificate renewal and
   // dropping expired CAs are revisited).
-  const memo = new Map<string, { fingerprint: string; outcome: RenderOutcome }>();
+  const memo = new Map<
+    string,
+    { fingerprint: string; outcome: RenderOutcome }
+  >();
   const fingerprintOf = (policy: KubeObject, observed: ObservedCluster) => {
     const namespace = policy.metadata.namespace ?? '';
     const spec = policy.spec as any;
@@ -61,17 +64,28 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
     ];
     if (policy.kind === ACCESS_POLICY_KIND) {
       const ref = bundleRefOf(policy);
-      const cm = ref ? observed.configMaps.get(`${ref.namespace}/${ref.name}`) : undefined;
+      const cm = ref
+        ? observed.configMaps.get(`${ref.namespace}/${ref.name}`)
+        : undefined;
       const gw = observed.gateways.get(`${namespace}/${spec?.targetRef?.name}`);
       const server = observed.owned.get(
         objectKey({
           apiVersion: 'v1',
           kind: 'Secret',
-          metadata: { name: managedServerSecretName(policy.metadata.name), namespace },
+          metadata: {
+            name: managedServerSecretName(policy.metadata.name),
+            namespace,
+          },
         }),
       );
       parts.push(
-        cm ? [cm.metadata.uid, cm.metadata.resourceVersion, ref && (cm.data as any)?.[ref.key]] : null,
+        cm
+          ? [
+              cm.metadata.uid,
+              cm.metadata.resourceVersion,
+              ref && (cm.data as any)?.[ref.key],
+            ]
+          : null,
         gw ? [gw.metadata.uid, gw.spec] : null,
         server ? [server.metadata.uid, server.metadata.resourceVersion] : null,
       );
@@ -90,7 +104,13 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
       return {
         objects: result.objects as KubeObject[],
         problems: [...problems, ...result.problems],
-        retain: result.retain.map(r => objectKey({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace } })),
+        retain: result.retain.map(r =>
+          objectKey({
+            apiVersion: r.apiVersion,
+            kind: r.kind,
+            metadata: { name: r.name, namespace },
+          }),
+        ),
         detail: { intentProblems: problems } satisfies Detail,
       };
     }
@@ -105,13 +125,19 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
         source: `ConfigMap ${ref.namespace}/${ref.name} key ${ref.key}`,
       },
     );
-    const gateway = observed.gateways.get(`${namespace}/${spec.targetRef.name}`);
+    const gateway = observed.gateways.get(
+      `${namespace}/${spec.targetRef.name}`,
+    );
     let serverCertificate;
     let certError: string | undefined;
     if (!spec.mtls.serverCertRef) {
       const secretName = managedServerSecretName(policy.metadata.name);
       const existing = observed.owned.get(
-        objectKey({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace } }),
+        objectKey({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: secretName, namespace },
+        }),
       );
       const sans = gatewayServerSans(spec.targetRef.name, namespace);
       const decision = decideServerCertificate(existing as any, sans, now);
@@ -134,7 +160,13 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
     return {
       objects: result.objects as KubeObject[],
       problems: [...problems, ...result.problems],
-      retain: result.retain.map(r => objectKey({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace } })),
+      retain: result.retain.map(r =>
+        objectKey({
+          apiVersion: r.apiVersion,
+          kind: r.kind,
+          metadata: { name: r.name, namespace },
+        }),
+      ),
       detail: { bundle, certError, intentProblems: problems } satisfies Detail,
     };
   };

@@ -42,15 +42,32 @@ describe('readSettings', () => {
             },
           ],
         },
-        aiGateway: { localClusters: ['local'], instance: 'eu', schedule: 'PT1M' },
+        aiGateway: {
+          localClusters: ['local'],
+          instance: 'eu',
+          schedule: 'PT1M',
+        },
       }),
     );
     expect(s.instance).toBe('eu');
     expect(s.schedule).toEqual({ minutes: 1 });
     expect(s.defaultCluster).toBe('local');
     expect(s.clusters).toEqual([
-      { name: 'local', url: 'http://127.0.0.1:6443', token: 't', skipTLSVerify: false, local: true },
-      { name: 'prod', url: 'https://prod:6443', token: 'p', caPem: ca, skipTLSVerify: false, local: false },
+      {
+        name: 'local',
+        url: 'http://127.0.0.1:6443',
+        token: 't',
+        skipTLSVerify: false,
+        local: true,
+      },
+      {
+        name: 'prod',
+        url: 'https://prod:6443',
+        token: 'p',
+        caPem: ca,
+        skipTLSVerify: false,
+        local: false,
+      },
     ]);
   });
 
@@ -65,7 +82,11 @@ describe('readSettings', () => {
             { name: 'b', url: 'https://b', skipTLSVerify: true },
           ],
         },
-        kubernetes: { clusterLocatorMethods: [{ type: 'config', clusters: [{ name: 'k', url: 'http://k' }] }] },
+        kubernetes: {
+          clusterLocatorMethods: [
+            { type: 'config', clusters: [{ name: 'k', url: 'http://k' }] },
+          ],
+        },
       }),
     );
     expect(s.mode).toBe('external');
@@ -80,7 +101,12 @@ describe('readSettings', () => {
     expect(() =>
       readSettings(
         new ConfigReader({
-          aiGateway: { clusters: [{ name: 'a', url: 'x' }, { name: 'a', url: 'y' }] },
+          aiGateway: {
+            clusters: [
+              { name: 'a', url: 'x' },
+              { name: 'a', url: 'y' },
+            ],
+          },
         }),
       ),
     ).toThrow(/configured twice/);

@@ -36,7 +36,9 @@ export function readSettings(config: Config): AiGatewaySettings {
   const names = new Set<string>();
   for (const c of clusters) {
     if (names.has(c.name)) {
-      throw new Error(`aiGateway: cluster name '${c.name}' is configured twice`);
+      throw new Error(
+        `aiGateway: cluster name '${c.name}' is configured twice`,
+      );
     }
     names.add(c.name);
   }

@@ -60,7 +60,11 @@ export async function startDemoCluster(
           tls: {
             mode: 'Terminate',
             certificateRefs: [
-              { kind: 'Secret', group: '', name: 'ai-gateway-access-mtls-server' },
+              {
+                kind: 'Secret',
+                group: '',
+                name: 'ai-gateway-access-mtls-server',
+              },
             ],
           },
         },
@@ -77,7 +81,11 @@ export async function startDemoCluster(
   for (const [name, key, value] of [
     ['openai-secret', 'apiKey', 'sk-demo-not-a-real-openai-key'],
     ['azure-secret', 'client-secret', 'demo-not-a-real-azure-client-secret'],
-    ['aws-secret', 'credentials', '[default]\naws_secret_access_key = demo/not/a/real/secret\n'],
+    [
+      'aws-secret',
+      'credentials',
+      '[default]\naws_secret_access_key = demo/not/a/real/secret\n',
+    ],
   ]) {
     kube.put({
       apiVersion: 'v1',
@@ -133,7 +141,10 @@ export class FakeCatalog {
       ...rest,
       {
         ...entity,
-        metadata: { ...entity.metadata, etag: `e${Date.now()}${Math.random()}` },
+        metadata: {
+          ...entity.metadata,
+          etag: `e${Date.now()}${Math.random()}`,
+        },
       },
     ];
   }
@@ -157,7 +168,9 @@ export class FakeCatalog {
                 !f.kind ||
                 [f.kind]
                   .flat()
-                  .some((k: string) => k.toLowerCase() === e.kind.toLowerCase()),
+                  .some(
+                    (k: string) => k.toLowerCase() === e.kind.toLowerCase(),
+                  ),
             ),
         );
         return { items: structuredClone(items) };
@@ -181,7 +194,8 @@ export class FakeCatalog {
 /** The admin may apply; everybody else may only read. */
 async function decide(requests: unknown[], opts?: { credentials?: any }) {
   const principal = opts?.credentials?.principal;
-  const allowed = principal?.userEntityRef === ADMIN || principal?.type === 'service';
+  const allowed =
+    principal?.userEntityRef === ADMIN || principal?.type === 'service';
   return requests.map(() => ({
     result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
   }));

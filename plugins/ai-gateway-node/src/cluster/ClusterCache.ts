@@ -29,7 +29,9 @@ export class ClusterCache {
   ) {}
 
   private static key(apiVersion: string, kind: string, o: ListOptions = {}) {
-    return `${apiVersion}/${kind}|${o.namespace ?? ''}|${o.labelSelector ?? ''}`;
+    return `${apiVersion}/${kind}|${o.namespace ?? ''}|${
+      o.labelSelector ?? ''
+    }`;
   }
 
   track(apiVersion: string, kind: string, options: TrackOptions = {}) {

@@ -32,7 +32,12 @@ describe('KubeClient against kube-server over HTTP', () => {
     server.faults.clear();
     client = new KubeClient(
       { name: 'test', url: server.url, token: 'secret-token' },
-      { fieldManager: FIELD_MANAGER, baseBackoffMs: 5, maxBackoffMs: 50, timeoutMs: 2000 },
+      {
+        fieldManager: FIELD_MANAGER,
+        baseBackoffMs: 5,
+        maxBackoffMs: 50,
+        timeoutMs: 2000,
+      },
     );
   });
   afterEach(() => client.close());
@@ -42,10 +47,12 @@ describe('KubeClient against kube-server over HTTP', () => {
     await client.apply(configMap('a', { k: 'v2' }));
     const got = await client.get('v1', 'ConfigMap', 'default', 'a');
     expect(got.data).toEqual({ k: 'v2' });
-    expect(
-      (got.metadata.managedFields as any[]).map(f => f.manager),
-    ).toContain(FIELD_MANAGER);
-    const { items } = await client.list('v1', 'ConfigMap', { labelSelector: 'app=test' });
+    expect((got.metadata.managedFields as any[]).map(f => f.manager)).toContain(
+      FIELD_MANAGER,
+    );
+    const { items } = await client.list('v1', 'ConfigMap', {
+      labelSelector: 'app=test',
+    });
     expect(items.map(i => i.metadata.name)).toContain('a');
     expect(items[0].kind).toBe('ConfigMap');
     expect(client.stats.writes).toBe(2);
@@ -70,19 +77,28 @@ describe('KubeClient against kube-server over HTTP', () => {
       client.delete('v1', 'ConfigMap', 'default', 'c', 'not-the-uid'),
     ).rejects.toMatchObject({ statusCode: 409 });
     await client.delete('v1', 'ConfigMap', 'default', 'c', first.metadata.uid);
-    const err = await client.get('v1', 'ConfigMap', 'default', 'c').catch(e => e);
+    const err = await client
+      .get('v1', 'ConfigMap', 'default', 'c')
+      .catch(e => e);
     expect(isNotFound(err)).toBe(true);
   });
 
   it('retries 429 (honouring Retry-After), 5xx and connection resets', async () => {
-    server.faults.add({ kind: 'throttle', verb: 'patch', count: 1, retryAfterSeconds: 1 });
+    server.faults.add({
+      kind: 'throttle',
+      verb: 'patch',
+      count: 1,
+      retryAfterSeconds: 1,
+    });
     server.faults.add({ kind: 'error', verb: 'patch', status: 503, count: 1 });
     server.faults.add({ kind: 'reset', verb: 'patch', count: 1 });
     const started = Date.now();
     await client.apply(configMap('d', { k: 'v' }));
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(client.stats.retries).toBe(3);
-    expect((await client.get('v1', 'ConfigMap', 'default', 'd')).data).toEqual({ k: 'v' });
+    expect((await client.get('v1', 'ConfigMap', 'default', 'd')).data).toEqual({
+      k: 'v',
+    });
   });
 
   it('gives up after its retries with the API error, without the request body', async () => {
@@ -100,17 +116,29 @@ describe('KubeClient against kube-server over HTTP', () => {
     setTimeout(() => server.faults.remove(id), 300);
     const c = new KubeClient(
       { name: 'test', url: server.url, token: 'secret-token' },
-      { fieldManager: FIELD_MANAGER, baseBackoffMs: 5, maxBackoffMs: 50, timeoutMs: 200 },
+      {
+        fieldManager: FIELD_MANAGER,
+        baseBackoffMs: 5,
+        maxBackoffMs: 50,
+        timeoutMs: 200,
+      },
     );
     await c.apply(configMap('f', { k: 'v' }));
-    await expect(c.get('v1', 'ConfigMap', 'default', 'f')).resolves.toBeTruthy();
+    await expect(
+      c.get('v1', 'ConfigMap', 'default', 'f'),
+    ).resolves.toBeTruthy();
     c.close();
   });
 
   it('reports an unreachable cluster as such', async () => {
     const c = new KubeClient(
       { name: 'gone', url: 'http://127.0.0.1:1' },
-      { fieldManager: FIELD_MANAGER, baseBackoffMs: 1, maxBackoffMs: 5, maxRetries: 1 },
+      {
+        fieldManager: FIELD_MANAGER,
+        baseBackoffMs: 1,
+        maxBackoffMs: 5,
+        maxRetries: 1,
+      },
     );
     const err = await c.list('v1', 'ConfigMap').catch(e => e);
     expect(isUnreachable(err)).toBe(true);
@@ -122,7 +150,10 @@ describe('KubeClient against kube-server over HTTP', () => {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
       metadata: { name: 'gw', namespace: 'default' },
-      spec: { gatewayClassName: 'eg', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
+      spec: {
+        gatewayClassName: 'eg',
+        listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }],
+      },
     });
     await client.applyStatus({
       apiVersion: 'gateway.networking.k8s.io/v1',
@@ -141,7 +172,12 @@ describe('KubeClient against kube-server over HTTP', () => {
         ],
       },
     });
-    const gw = await client.get('gateway.networking.k8s.io/v1', 'Gateway', 'default', 'gw');
+    const gw = await client.get(
+      'gateway.networking.k8s.io/v1',
+      'Gateway',
+      'default',
+      'gw',
+    );
     expect((gw.status as any).conditions[0].type).toBe('Accepted');
   });
 
@@ -149,15 +185,26 @@ describe('KubeClient against kube-server over HTTP', () => {
     const events: string[] = [];
     let synced!: () => void;
     const ready = new Promise<void>(r => (synced = r));
-    const handle = client.watch('v1', 'ConfigMap', { namespace: 'default', labelSelector: 'app=w' }, {
-      onSync: () => synced(),
-      onEvent: ev => events.push(`${ev.type} ${ev.object.metadata.name}`),
-    });
+    const handle = client.watch(
+      'v1',
+      'ConfigMap',
+      { namespace: 'default', labelSelector: 'app=w' },
+      {
+        onSync: () => synced(),
+        onEvent: ev => events.push(`${ev.type} ${ev.object.metadata.name}`),
+      },
+    );
     await ready;
     const w = configMap('w1', { k: 'v' });
     w.metadata.labels = { app: 'w' };
     const created = await client.apply(w);
-    await client.delete('v1', 'ConfigMap', 'default', 'w1', created.metadata.uid);
+    await client.delete(
+      'v1',
+      'ConfigMap',
+      'default',
+      'w1',
+      created.metadata.uid,
+    );
     for (let i = 0; i < 50 && events.length < 2; i++) {
       await new Promise(r => setTimeout(r, 20));
     }
@@ -178,7 +225,9 @@ describe('cluster configuration', () => {
       expect(spec.caPem).toContain('BEGIN CERTIFICATE');
       const client = new KubeClient(spec, { fieldManager: FIELD_MANAGER });
       await client.apply(configMap('tls', { k: 'v' }));
-      expect((await client.get('v1', 'ConfigMap', 'default', 'tls')).data).toEqual({ k: 'v' });
+      expect(
+        (await client.get('v1', 'ConfigMap', 'default', 'tls')).data,
+      ).toEqual({ k: 'v' });
       client.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -174,7 +174,11 @@ export class KubeClient {
     url: URL,
     payload: string | undefined,
     contentType: string | undefined,
-  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  ): Promise<{
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+  }> {
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json' };
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -243,7 +247,9 @@ export class KubeClient {
         if (e instanceof KubeApiError) throw e;
         const code = (e as NodeJS.ErrnoException).code ?? '';
         failure = new KubeApiError(
-          `${this.name}: ${method} ${url.pathname} failed: ${code || (e as Error).message}`,
+          `${this.name}: ${method} ${url.pathname} failed: ${
+            code || (e as Error).message
+          }`,
           0,
           code,
         );
@@ -486,16 +492,13 @@ export class KubeClient {
     onRequest: (req: http.ClientRequest) => void,
     onEvent: (event: WatchEvent) => void,
   ): Promise<'closed' | 'gone'> {
-    const url = this.url(
-      await this.path(apiVersion, kind, options.namespace),
-      {
-        watch: '1',
-        resourceVersion,
-        allowWatchBookmarks: 'true',
-        labelSelector: options.labelSelector,
-        timeoutSeconds: '300',
-      },
-    );
+    const url = this.url(await this.path(apiVersion, kind, options.namespace), {
+      watch: '1',
+      resourceVersion,
+      allowWatchBookmarks: 'true',
+      labelSelector: options.labelSelector,
+      timeoutSeconds: '300',
+    });
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json' };
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;

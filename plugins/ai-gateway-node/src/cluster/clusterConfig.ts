@@ -15,8 +15,7 @@ export interface ClusterConfigSource {
   getOptionalStringArray(key: string): string[] | undefined;
 }
 
-const IN_CLUSTER_TOKEN =
-  '/var/run/secrets/kubernetes.io/serviceaccount/token';
+const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 function decodeCaData(caData: string): string {
   // Backstage's kubernetes config carries base64 of the PEM; accept raw PEM as well.
@@ -35,8 +34,8 @@ function fromKubeConfig(kc: KubeConfig, name?: string): ClusterSpec {
     data
       ? Buffer.from(data, 'base64').toString('utf8')
       : file
-        ? readFileSync(file, 'utf8')
-        : undefined;
+      ? readFileSync(file, 'utf8')
+      : undefined;
   return {
     name: name ?? kc.getCurrentContext() ?? cluster.name,
     url: cluster.server,
@@ -90,8 +89,8 @@ function readOne(c: ClusterConfigSource, local: Set<string>): ClusterSpec {
     caPem: caData
       ? decodeCaData(caData)
       : caFile
-        ? readFileSync(caFile, 'utf8')
-        : undefined,
+      ? readFileSync(caFile, 'utf8')
+      : undefined,
     skipTLSVerify: c.getOptionalBoolean('skipTLSVerify') ?? false,
     local: c.getOptionalBoolean('local') ?? local.has(name),
   };

@@ -85,7 +85,12 @@ describe('isOwnedBy', () => {
         'aigateway.kagenti.dev/managed-by-instance': 'backstage',
       },
       ownerReferences: [
-        { apiVersion: 'a/v1', kind: 'AIRoutingPolicy', name: 'team1', uid: 'u' },
+        {
+          apiVersion: 'a/v1',
+          kind: 'AIRoutingPolicy',
+          name: 'team1',
+          uid: 'u',
+        },
       ],
     },
   };
@@ -96,7 +101,9 @@ describe('isOwnedBy', () => {
   });
 
   it('refuses another instance, a missing label or another owner', () => {
-    expect(isOwnedBy(owned, { ...labels, instance: 'other' }, owner)).toBe(false);
+    expect(isOwnedBy(owned, { ...labels, instance: 'other' }, owner)).toBe(
+      false,
+    );
     expect(
       isOwnedBy(
         { ...owned, metadata: { ...owned.metadata, labels: {} } },

@@ -80,7 +80,12 @@ export function diffObject(desired: KubeObject, live: KubeObject): string[] {
   for (const field of METADATA_FIELDS) {
     const v = (metadata as Record<string, unknown>)[field];
     if (v !== undefined) {
-      walk(v, (live.metadata as Record<string, unknown>)?.[field], `metadata.${field}`, out);
+      walk(
+        v,
+        (live.metadata as Record<string, unknown>)?.[field],
+        `metadata.${field}`,
+        out,
+      );
     }
   }
   walk(body, live, '', out);
@@ -93,5 +98,7 @@ export function objectKey(
     metadata: { name: string; namespace?: string };
   },
 ): string {
-  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${
+    o.metadata.name
+  }`;
 }

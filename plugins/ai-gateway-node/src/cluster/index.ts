@@ -22,4 +22,9 @@ export { diffObject, objectKey } from './diff';
 export { isOwnedBy } from './ownership';
 export type { OwnershipLabels } from './ownership';
 export { KubeApiError, isNotFound, isUnreachable } from './types';
-export type { KubeObject, ClusterSpec, ResourceInfo, RequestStats } from './types';
+export type {
+  KubeObject,
+  ClusterSpec,
+  ResourceInfo,
+  RequestStats,
+} from './types';
