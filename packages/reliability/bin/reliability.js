@@ -13,16 +13,27 @@ const pkg = path.resolve(__dirname, '..');
 const metrics = path.join(os.tmpdir(), `reliability-${process.pid}.jsonl`);
 fs.rmSync(metrics, { force: true });
 
+const responses = path.join(os.tmpdir(), `reliability-${process.pid}-responses.json`);
 const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [pkg] });
-const result = spawnSync(
-  process.execPath,
-  [cli, 'package', 'test', '--maxWorkers=2', ...process.argv.slice(2)],
-  {
+const jest = args =>
+  spawnSync(process.execPath, [cli, 'package', 'test', ...args], {
     cwd: pkg,
     stdio: 'inherit',
-    env: { ...process.env, CI: 'true', RELIABILITY_METRICS: metrics },
-  },
-);
+    env: {
+      ...process.env,
+      CI: 'true',
+      RELIABILITY_METRICS: metrics,
+      RELIABILITY_RESPONSES: responses,
+    },
+  });
+// The backend suites first (security.test.ts saves the real responses), then the frontend pages
+// rendered from them in a browser-like environment.
+const runs = [
+  jest(['--maxWorkers=2', '--testPathIgnorePatterns', 'frontend', ...process.argv.slice(2)]),
+  jest(['src/frontend.test.tsx']),
+];
+fs.rmSync(responses, { force: true });
+const result = runs.find(r => r.status !== 0) ?? runs[0];
 
 const sections = fs.existsSync(metrics)
   ? fs

@@ -210,6 +210,27 @@ suite('secrets and permissions', () => {
     kube.faults.clear();
     await call('get', '/api/ai-gateway/health');
 
+    // The bodies the frontend would get, for the frontend suite to render (see frontend.test.tsx).
+    if (process.env.RELIABILITY_RESPONSES) {
+      const body = async (url: string, user = ADMIN) =>
+        (await request(backend.http).get(url).set('Authorization', asUser(user))).body;
+      const dryRun = async (url: string) =>
+        (await request(backend.http).post(url).set('Authorization', asUser(ADMIN))).body;
+      fs.writeFileSync(
+        process.env.RELIABILITY_RESPONSES,
+        JSON.stringify({
+          forbidden: values,
+          agentAccess: await body('/api/ai-gateway/agents/default/weather-agent/access'),
+          routingStatus: await body('/api/ai-gateway/policies/default/airoutingpolicy/team1-models'),
+          accessStatus: await body('/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access'),
+          farStatus: await body('/api/ai-gateway/policies/default/airoutingpolicy/far-models'),
+          gateways: await body('/api/ai-gateway/gateways'),
+          routingDryRun: await dryRun('/api/ai-gateway/policies/default/airoutingpolicy/team1-models/dry-run'),
+          accessDryRun: await dryRun('/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/dry-run'),
+          entities: demoEntities(),
+        }),
+      );
+    }
     leakCount += leaks('REST responses', responses.join('\n'), values);
     leakCount += leaks('backend logs', backend.logs.join('\n'), values);
 
