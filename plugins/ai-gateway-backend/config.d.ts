@@ -18,6 +18,12 @@ export interface Config {
     schedule?: HumanDuration | string;
     /** Longest a pass may run before the scheduler gives up on it (default 3 minutes). */
     timeout?: HumanDuration | string;
+    /**
+     * How long a policy entity must have been missing from the catalog before its resource is
+     * deleted (default 1 minute), so a catalog still filling up after a restart does not take
+     * policies out of the cluster.
+     */
+    deletionGracePeriod?: HumanDuration | string;
     /** Wait before the first pass after startup (default: none). */
     initialDelay?: HumanDuration | string;
     /** How often the catalog is checked for policy changes between passes (default 5 seconds). */

@@ -7,7 +7,10 @@
  * so peak RSS is the backend's own. Default fleet: 1,000 routing policies of 4 providers and 20
  * models, 1,000 access policies, 10,000 agents. BENCH_SCALE=0.1 runs a tenth of it;
  * BENCH_SAMPLES sets the number of latency samples (default 1000); BENCH_TIMEOUT_S bounds the
- * run (default 570 s). Prints `key: value` lines.
+ * run (default 570 s); BENCH_CONCURRENCY sets aiGateway.concurrency (default 8); BENCH_CLIENT_SSA=1
+ * also applies the same objects with the plugin's cluster client alone (client_ssa_seconds), to
+ * tell the client's cost from the server's. The catalog runs on a throwaway PostgreSQL when
+ * Debian's server is installed (BENCH_DATABASE=sqlite forces SQLite). Prints `key: value` lines.
  */
 /* eslint-disable no-console */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -42,6 +45,10 @@ const log = msg =>
   process.stderr.write(
     `[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`,
   );
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => cleanup().finally(() => process.exit(130)));
+}
 
 const deadline = setTimeout(() => {
   log(`time bound of ${TIMEOUT_S}s reached; stopping with what was measured`);
@@ -555,10 +562,18 @@ async function main() {
       void uid, resourceVersion, managedFields, creationTimestamp, generation;
       const { status, ...rest } = o;
       void status;
-      // The same objects in twin namespaces, so kubectl's apply is a cold one too.
+      // The same objects in twin namespaces, so kubectl's apply is a cold one too; under another
+      // instance label, so the reconciler does not prune them as orphans of its own.
       items.push({
         ...rest,
-        metadata: { ...meta, namespace: `k-${meta.namespace}` },
+        metadata: {
+          ...meta,
+          namespace: `k-${meta.namespace}`,
+          labels: {
+            ...meta.labels,
+            'aigateway.kagenti.dev/managed-by-instance': 'kubectl-bench',
+          },
+        },
       });
     }
   }

@@ -336,6 +336,36 @@ describe('ai-gateway backend against kube-server', () => {
     expect(gone.status).toBe(404);
   });
 
+  it('waits for the grace period before deleting the resource of a vanished entity', async () => {
+    h = await startHarness({
+      kube,
+      aiGateway: { deletionGracePeriod: { seconds: 1 } },
+    });
+    await h.pass();
+    const all = h.catalog.entities;
+    h.catalog.entities = [];
+    await h.pass();
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models'),
+    ).toBeDefined();
+    expect(
+      kube.list('gateway.envoyproxy.io/v1alpha1', 'Backend', 'team1'),
+    ).toHaveLength(4);
+    // Back within the grace period: nothing was lost.
+    h.catalog.entities = all;
+    await h.pass();
+    h.catalog.remove('airoutingpolicy:default/team1-models');
+    await h.pass();
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models'),
+    ).toBeDefined();
+    await new Promise(r => setTimeout(r, 1100));
+    await h.pass();
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models'),
+    ).toBeUndefined();
+  });
+
   it('does not take over a resource of the same name that it did not create', async () => {
     const { owner: _owner, ...spec } = demoEntities().find(
       e => e.metadata.name === 'team1-models',

@@ -74,6 +74,15 @@ export const aiGatewayPlugin = createBackendPlugin({
           engine,
         });
         permissionsRegistry.addPermissions(aiGatewayPermissions);
+        const triggers = new Triggers({
+          reconciler,
+          scheduler,
+          logger,
+          clients,
+          engine,
+          watch: settings.watch,
+          pollIntervalMs: durationToMilliseconds(settings.catalogPollInterval),
+        });
 
         httpRouter.use(
           await createRouter({
@@ -82,7 +91,8 @@ export const aiGatewayPlugin = createBackendPlugin({
             permissions,
             catalog,
             reconciler,
-            triggerPass: () => scheduler.triggerTask(RECONCILE_TASK_ID),
+            // Through the triggers, which ask again when a pass is running.
+            triggerPass: async () => triggers.request('POST /reconcile'),
             localClusters: new Set(
               settings.clusters.filter(c => c.local).map(c => c.name),
             ),
@@ -104,15 +114,6 @@ export const aiGatewayPlugin = createBackendPlugin({
           },
         });
 
-        const triggers = new Triggers({
-          reconciler,
-          scheduler,
-          logger,
-          clients,
-          engine,
-          watch: settings.watch,
-          pollIntervalMs: durationToMilliseconds(settings.catalogPollInterval),
-        });
         reconciler.onBundles = namespaces =>
           triggers.updateBundleWatches(namespaces);
         lifecycle.addStartupHook(() => triggers.start());

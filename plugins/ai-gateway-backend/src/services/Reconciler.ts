@@ -1,5 +1,6 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { durationToMilliseconds } from '@backstage/types';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ACCESS_POLICY_KIND,
@@ -7,8 +8,8 @@ import {
   LABELS,
   ROUTING_POLICY_KIND,
   ApiDryRunResult,
+  PolicyValidationError,
   entityToResource,
-  validatePolicyEntity,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
 import {
   ClusterCache,
@@ -104,6 +105,15 @@ function carryTransitionTimes(next: any, previous: any) {
 export class Reconciler {
   readonly index = new PolicyIndex();
   private running: Promise<PassReport> | undefined;
+  private readonly desiredCache = new Map<
+    string,
+    { etag: string; result: { ok: true; value: DesiredPolicy } }
+  >();
+  /** Per cluster, from the last full pass: credential Secrets and policy resources wanted. */
+  private readonly credentialRefs = new Map<string, Set<string>>();
+  private readonly desiredKeys = new Map<string, Set<string>>();
+  /** When each owned policy resource was first found without its catalog entity. */
+  private readonly missingSince = new Map<string, number>();
   /** Trust bundle ConfigMaps (`namespace/name`) referenced per cluster, from the last pass. */
   private readonly bundles = new Map<string, Set<string>>();
   /** Watch-fed copies of the clusters (see Triggers); passes read them instead of listing. */
@@ -157,6 +167,37 @@ export class Reconciler {
       .join('\n');
   }
 
+  /**
+   * Whether a watched change can matter to a pass: objects of this instance, Secrets a routing
+   * policy names as credentials, and policy resources that share a name with one of ours. The
+   * rest of a busy cluster (other Secrets, others' policies) asks for no pass.
+   */
+  isRelevant(cluster: string, obj: KubeObject): boolean {
+    if (
+      obj.metadata.labels?.[LABELS.instance] === this.deps.settings.instance
+    ) {
+      return true;
+    }
+    const ns = obj.metadata.namespace ?? '';
+    if (obj.apiVersion === 'v1' && obj.kind === 'Secret') {
+      return (
+        this.credentialRefs.get(cluster)?.has(`${ns}/${obj.metadata.name}`) ??
+        true
+      );
+    }
+    if (
+      obj.apiVersion === AI_GATEWAY_API_VERSION &&
+      POLICY_KINDS.includes(obj.kind)
+    ) {
+      return (
+        this.desiredKeys
+          .get(cluster)
+          ?.has(policyKey(obj.kind, ns, obj.metadata.name)) ?? true
+      );
+    }
+    return true;
+  }
+
   isBundleReferenced(cluster: string, ref: string): boolean {
     return this.bundles.get(cluster)?.has(ref) ?? false;
   }
@@ -165,16 +206,25 @@ export class Reconciler {
   toDesired(
     entity: Entity,
   ): { ok: true; value: DesiredPolicy } | { ok: false; problems: string[] } {
-    const checked = validatePolicyEntity(entity);
-    if (!checked.ok) {
+    // The catalog changes an entity's etag whenever it changes: validation and conversion of
+    // thousands of unchanged entities are not redone every pass.
+    const entityRef = stringifyEntityRef(entity);
+    const etag = entity.metadata.etag;
+    const hit = etag ? this.desiredCache.get(entityRef) : undefined;
+    if (hit && hit.etag === etag) return hit.result;
+    let converted: { cluster: string; resource: KubeObject };
+    try {
+      converted = entityToResource(entity, {
+        defaultCluster: this.deps.settings.defaultCluster ?? '',
+      }) as unknown as { cluster: string; resource: KubeObject };
+    } catch (e) {
+      if (!(e instanceof PolicyValidationError)) throw e;
       return {
         ok: false,
-        problems: checked.problems.map(p => `${p.path}: ${p.message}`),
+        problems: e.problems.map(p => `${p.path}: ${p.message}`),
       };
     }
-    const { cluster, resource } = entityToResource(entity, {
-      defaultCluster: this.deps.settings.defaultCluster ?? '',
-    }) as unknown as { cluster: string; resource: KubeObject };
+    const { cluster, resource } = converted;
     const labelled: KubeObject = {
       ...resource,
       metadata: {
@@ -186,15 +236,12 @@ export class Reconciler {
         },
       },
     };
-    return {
-      ok: true,
-      value: {
-        entity,
-        entityRef: stringifyEntityRef(entity),
-        cluster,
-        resource: stripStatus(labelled),
-      },
+    const result = {
+      ok: true as const,
+      value: { entity, entityRef, cluster, resource: stripStatus(labelled) },
     };
+    if (etag) this.desiredCache.set(entityRef, { etag, result });
+    return result;
   }
 
   /**
@@ -240,6 +287,9 @@ export class Reconciler {
       byCluster.set(d.value.cluster, list);
     }
     this.index.retainEntities(seen);
+    for (const ref of [...this.desiredCache.keys()]) {
+      if (!seen.has(ref)) this.desiredCache.delete(ref);
+    }
     for (const [cluster, list] of byCluster) {
       if (!this.deps.clients.has(cluster)) {
         for (const p of list) {
@@ -261,6 +311,29 @@ export class Reconciler {
       clusters: reports,
     };
     this.index.lastPass = report;
+    for (const name of this.deps.clients.keys()) {
+      const list = byCluster.get(name) ?? [];
+      this.desiredKeys.set(
+        name,
+        new Set(
+          list.map(d =>
+            policyKey(
+              d.resource.kind,
+              d.resource.metadata.namespace ?? '',
+              d.resource.metadata.name,
+            ),
+          ),
+        ),
+      );
+      const secrets = new Set<string>();
+      for (const d of list) {
+        for (const p of (d.resource.spec as any)?.providers ?? []) {
+          const secret = p.credentials?.secretRef?.name;
+          if (secret) secrets.add(`${d.resource.metadata.namespace}/${secret}`);
+        }
+      }
+      this.credentialRefs.set(name, secrets);
+    }
     if (this.deps.settings.mode === 'embedded') {
       const namespaces = new Map<string, Set<string>>();
       for (const [cluster, list] of byCluster) {
@@ -532,8 +605,13 @@ export class Reconciler {
         ),
       ),
     );
-    // Resources of entities gone from the catalog (only full passes decide that).
+    // Resources of entities gone from the catalog (only full passes decide that), once they have
+    // been gone for the grace period: a catalog still being filled at startup, or answering
+    // partially for a moment, must not take every policy out of the cluster.
+    const deferred = new Set<string>();
     if (!only) {
+      const now = Date.now();
+      const grace = durationToMilliseconds(settings.deletionGracePeriod);
       await Promise.all(
         livePolicies.map(async p => {
           const key = policyKey(
@@ -541,8 +619,19 @@ export class Reconciler {
             p.metadata.namespace ?? '',
             p.metadata.name,
           );
-          if (wantedPolicies.has(key)) return;
+          const missingKey = `${client.name}|${key}|${p.metadata.uid}`;
+          if (wantedPolicies.has(key)) {
+            this.missingSince.delete(missingKey);
+            return;
+          }
           if (!isOwnedBy(p, this.ownership())) return;
+          const since = this.missingSince.get(missingKey) ?? now;
+          this.missingSince.set(missingKey, since);
+          if (now - since < grace) {
+            deferred.add(key);
+            return;
+          }
+          this.missingSince.delete(missingKey);
           try {
             await client.delete(
               p.apiVersion,
@@ -565,7 +654,9 @@ export class Reconciler {
           p.metadata.namespace ?? '',
           p.metadata.name,
         );
-        return wantedPolicies.has(key) && !applied.has(key);
+        return (
+          (wantedPolicies.has(key) || deferred.has(key)) && !applied.has(key)
+        );
       }),
       ...applied.values(),
     ];

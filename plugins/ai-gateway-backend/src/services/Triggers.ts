@@ -149,7 +149,8 @@ export class Triggers {
   }
 
   private onEvent(cluster: string, type: string, obj: KubeObject) {
-    // Any change may need a pass; one caused by our own writes costs a pass that writes nothing.
+    // A change caused by our own writes costs one pass that writes nothing.
+    if (!this.deps.reconciler.isRelevant(cluster, obj)) return;
     this.request(
       `${type} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} in ${cluster}`,
     );

@@ -11,6 +11,8 @@ export interface AiGatewaySettings {
   instance: string;
   schedule: HumanDuration;
   timeout: HumanDuration;
+  /** How long a policy entity must be gone from the catalog before its resource is deleted. */
+  deletionGracePeriod: HumanDuration;
   /** Wait before the first scheduled pass after startup (none by default). */
   initialDelay?: HumanDuration;
   defaultCluster?: string;
@@ -47,6 +49,9 @@ export function readSettings(config: Config): AiGatewaySettings {
     instance: config.getOptionalString('aiGateway.instance') ?? 'backstage',
     schedule: duration('aiGateway.schedule', { seconds: 30 }),
     timeout: duration('aiGateway.timeout', { minutes: 3 }),
+    deletionGracePeriod: duration('aiGateway.deletionGracePeriod', {
+      minutes: 1,
+    }),
     initialDelay: config.has('aiGateway.initialDelay')
       ? readDurationFromConfig(config, { key: 'aiGateway.initialDelay' })
       : undefined,

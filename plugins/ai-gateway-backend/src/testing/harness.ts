@@ -243,6 +243,7 @@ export async function startHarness(options: {
             ],
             watch: false,
             catalogPollInterval: { hours: 1 },
+            deletionGracePeriod: { seconds: 0 },
             ...options.aiGateway,
           },
         } as any,
