@@ -44,7 +44,7 @@ const crashed = new Set<string>();
 const partial = new Set<string>();
 
 /** A message that says which field (or which line of YAML) is wrong, without a stack trace. */
-export function namesField(message: unknown): boolean {
+function namesField(message: unknown): boolean {
   if (typeof message !== 'string' || message.length === 0) return false;
   if (/\n\s+at .+:\d+:\d+\)?/.test(message)) return false;
   return (

@@ -26,7 +26,7 @@ const GROUP = 'aigateway.kagenti.dev/v1alpha1';
 const BACKEND = 'gateway.envoyproxy.io/v1alpha1';
 const MANAGED_BY = 'app.kubernetes.io/managed-by';
 const INSTANCE = 'aigateway.kagenti.dev/managed-by-instance';
-export const FLEET_SECRET = 'sk-reliability-fleet-7f3a9c1e0b';
+const FLEET_SECRET = 'sk-reliability-fleet-7f3a9c1e0b';
 
 const tally = new Tally('faults');
 
@@ -285,8 +285,9 @@ suite('fault schedules against a 200-policy fleet', () => {
       for (let p = 0; p < faultPasses; p++) {
         const passing = backend.pass().catch(() => undefined);
         // Partitions heal after a while; requests held by them are then released.
+        const faults = kube.faults;
         for (const id of partitions) {
-          setTimeout(() => kube.faults.remove(id), 100 + Math.floor(rnd() * 300));
+          setTimeout(() => faults.remove(id), 100 + Math.floor(rnd() * 300));
         }
         // An edit made while the pass runs must not be lost.
         await sleep(Math.floor(rnd() * 50));

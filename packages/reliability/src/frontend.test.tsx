@@ -14,10 +14,14 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import type { Entity } from '@backstage/catalog-model';
-// The views and the test renderer of the frontend plugin (not exported from its package).
+// The views and the test renderer of the frontend plugin, which its package does not export.
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import { API, render } from '../../../plugins/ai-gateway/src/__testUtils__/render';
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import { AgentAccessContent } from '../../../plugins/ai-gateway/src/components/AgentAccess/AgentAccessContent';
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import { PolicyContent } from '../../../plugins/ai-gateway/src/components/PolicyStatus/PolicyContent';
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import { GatewaysOverview } from '../../../plugins/ai-gateway/src/components/GatewayPage/GatewaysOverview';
 import { Tally } from './metrics';
 

@@ -397,6 +397,38 @@ suite('secrets and permissions', () => {
         );
       }
     }
+    // The scaffolder's agent access lookup, as the same users.
+    const config = new ConfigReader({
+      aiGateway: {
+        defaultCluster: 'local',
+        clusters: [{ name: 'local', url: kube.url, serviceAccountToken: kube.token, local: true }],
+      },
+    });
+    const lookup = createAgentAccessAction({ config, catalog: backend.catalog.service() });
+    for (const [user, marks] of [
+      [DEV, []],
+      [PARTIAL, routingMarks],
+      [STRANGER, [...routingMarks, ...accessMarks]],
+    ] as const) {
+      const ctx = {
+        ...createMockActionContext({ input: { entityRef: 'component:default/weather-agent' } }),
+        getInitiatorCredentials: async () => mockCredentials.user(user),
+        isDryRun: false,
+      };
+      let error: Error | undefined;
+      try {
+        await lookup.handler(ctx as any);
+      } catch (e) {
+        error = e as Error;
+      }
+      const text = `${JSON.stringify((ctx.output as jest.Mock).mock.calls)} ${error?.message ?? ''}`;
+      const shown = marks.filter(m => text.includes(m));
+      perms.check(
+        shown.length === 0 && (user !== DEV || routingMarks.some(m => text.includes(m))),
+        `scaffolder agent access as ${user} shows ${user === DEV ? 'the policies' : 'no policy it cannot read'}`,
+        `shows ${shown.join(', ')}; ${error?.name ?? ''} ${text.slice(0, 200)}`,
+      );
+    }
     expect(perms.failed).toBe(0);
   });
 });

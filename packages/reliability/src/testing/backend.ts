@@ -26,7 +26,8 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import aiGatewayPlugin from '@kagenti/backstage-plugin-ai-gateway-backend';
 import type { KubeServer } from '@kagenti/kube-server';
-// The scheduler task id (not exported from the package index).
+// The scheduler task id, not exported from the package index.
+// eslint-disable-next-line @backstage/no-forbidden-package-imports
 import { RECONCILE_TASK_ID } from '@kagenti/backstage-plugin-ai-gateway-backend/src/services/Triggers';
 
 /** A logger keeping every line and its fields, for secret checks. */
