@@ -13,8 +13,13 @@ const pkg = path.resolve(__dirname, '..');
 const metrics = path.join(os.tmpdir(), `reliability-${process.pid}.jsonl`);
 fs.rmSync(metrics, { force: true });
 
-const responses = path.join(os.tmpdir(), `reliability-${process.pid}-responses.json`);
-const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [pkg] });
+const responses = path.join(
+  os.tmpdir(),
+  `reliability-${process.pid}-responses.json`,
+);
+const cli = require.resolve('@backstage/cli/bin/backstage-cli', {
+  paths: [pkg],
+});
 const jest = args =>
   spawnSync(process.execPath, [cli, 'package', 'test', ...args], {
     cwd: pkg,
@@ -29,7 +34,12 @@ const jest = args =>
 // The backend suites first (security.test.ts saves the real responses), then the frontend pages
 // rendered from them in a browser-like environment.
 const runs = [
-  jest(['--maxWorkers=2', '--testPathIgnorePatterns', 'frontend', ...process.argv.slice(2)]),
+  jest([
+    '--maxWorkers=2',
+    '--testPathIgnorePatterns',
+    'frontend',
+    ...process.argv.slice(2),
+  ]),
   jest(['src/frontend.test.tsx']),
 ];
 fs.rmSync(responses, { force: true });
@@ -44,10 +54,10 @@ const sections = fs.existsSync(metrics)
   : [];
 fs.rmSync(metrics, { force: true });
 
-const sum = key =>
-  sections.reduce((n, s) => n + (s.counters?.[key] ?? 0), 0);
+const sum = key => sections.reduce((n, s) => n + (s.counters?.[key] ?? 0), 0);
 const max = key => sections.reduce((n, s) => Math.max(n, s.max?.[key] ?? 0), 0);
-const seen = key => sections.some(s => key in (s.counters ?? {}) || key in (s.max ?? {}));
+const seen = key =>
+  sections.some(s => key in (s.counters ?? {}) || key in (s.max ?? {}));
 
 const figures = {
   bad_inputs: sum('bad_inputs'),
@@ -64,12 +74,31 @@ const figures = {
 const targets = [
   ['bad_inputs', figures.bad_inputs >= 300, 'at least 300'],
   ['crashes', seen('crashes') && figures.crashes === 0, '0'],
-  ['partial_applies', seen('partial_applies') && figures.partial_applies === 0, '0'],
+  [
+    'partial_applies',
+    seen('partial_applies') && figures.partial_applies === 0,
+    '0',
+  ],
   ['fault_scenarios', figures.fault_scenarios >= 50, 'at least 50'],
-  ['converged', figures.converged === figures.fault_scenarios && figures.fault_scenarios > 0, 'all scenarios'],
-  ['unowned_deletions', seen('unowned_deletions') && figures.unowned_deletions === 0, '0'],
+  [
+    'converged',
+    figures.converged === figures.fault_scenarios &&
+      figures.fault_scenarios > 0,
+    'all scenarios',
+  ],
+  [
+    'unowned_deletions',
+    seen('unowned_deletions') && figures.unowned_deletions === 0,
+    '0',
+  ],
   ['secret_leaks', seen('secret_leaks') && figures.secret_leaks === 0, '0'],
-  ['permission_failures', seen('permission_failures') && figures.permission_failures === 0 && figures.permission_checks > 0, '0'],
+  [
+    'permission_failures',
+    seen('permission_failures') &&
+      figures.permission_failures === 0 &&
+      figures.permission_checks > 0,
+    '0',
+  ],
 ];
 const missed = targets.filter(([, ok]) => !ok);
 const passed = sections.reduce((n, s) => n + s.passed, 0);

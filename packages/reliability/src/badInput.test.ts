@@ -48,7 +48,9 @@ function namesField(message: unknown): boolean {
   if (typeof message !== 'string' || message.length === 0) return false;
   if (/\n\s+at .+:\d+:\d+\)?/.test(message)) return false;
   return (
-    /(^|[\s:("'-])(spec|metadata|apiVersion|kind)(\.|\[|:|\s|"|$)/.test(message) ||
+    /(^|[\s:("'-])(spec|metadata|apiVersion|kind)(\.|\[|:|\s|"|$)/.test(
+      message,
+    ) ||
     /line \d+[:,]/.test(message) ||
     /document \d+/.test(message) ||
     /not a YAML mapping|not valid YAML|is not a Kubernetes object/.test(message)
@@ -60,12 +62,21 @@ function crash(door: string, input: BadInput, detail: string) {
   tally.check(false, `${door} ${input.id} (${input.what})`, detail);
 }
 
-function expectUnchanged(kube: KubeServer, before: string, door: string, input?: BadInput) {
+function expectUnchanged(
+  kube: KubeServer,
+  before: string,
+  door: string,
+  input?: BadInput,
+) {
   const after = clusterClock(kube);
   if (after !== before) {
     partial.add(`${door}:${input?.id ?? 'all'}`);
   }
-  tally.check(after === before, `${door} ${input?.id ?? ''} left the cluster unchanged`, `${before} -> ${after}`);
+  tally.check(
+    after === before,
+    `${door} ${input?.id ?? ''} left the cluster unchanged`,
+    `${before} -> ${after}`,
+  );
 }
 
 suite('bad input through every door', () => {
@@ -77,7 +88,11 @@ suite('bad input through every door', () => {
     kube = await startKubeServer({ demo: true });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-bad-'));
     const catalog = new TestCatalog([]);
-    backend = await startBackend({ kube, catalog, canApply: user => user === ADMIN });
+    backend = await startBackend({
+      kube,
+      catalog,
+      canApply: user => user === ADMIN,
+    });
   });
 
   afterAll(async () => {
@@ -109,15 +124,23 @@ suite('bad input through every door', () => {
         // A kind no processor claims is refused by the catalog itself ("Unsupported kind").
         if (await processor.validateEntityKind(input.entity as Entity)) {
           crash('processor', input, 'accepted');
-        } else tally.check(true, `processor ${input.id} (kind left to the catalog)`);
+        } else
+          tally.check(true, `processor ${input.id} (kind left to the catalog)`);
       } catch (e) {
         const err = e as Error;
         if (!(err instanceof InputError) && err?.name !== 'InputError') {
-          crash('processor', input, `threw ${err?.name}: ${String(err?.message).slice(0, 200)}`);
+          crash(
+            'processor',
+            input,
+            `threw ${err?.name}: ${String(err?.message).slice(0, 200)}`,
+          );
         } else if (!namesField(err.message)) {
           crash('processor', input, `unclear: ${err.message.slice(0, 200)}`);
         } else {
-          tally.check(emitted.length === 0, `processor ${input.id} emitted nothing`);
+          tally.check(
+            emitted.length === 0,
+            `processor ${input.id} emitted nothing`,
+          );
         }
       }
     }
@@ -131,38 +154,70 @@ suite('bad input through every door', () => {
       return { input, file };
     });
     const run = (args: string[]) =>
-      new Promise<{ code: number | null; stderr: string; stdout: string }>(resolve => {
-        const child = spawn(process.execPath, [path.join(repo, 'plugins/ai-gateway-node/bin/ai-gateway.js'), ...args], {
-          cwd: repo,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stderr = '';
-        let stdout = '';
-        child.stderr.on('data', d => (stderr += d));
-        child.stdout.on('data', d => (stdout += d.length > 0 ? d.toString().slice(0, 1000) : ''));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-        child.on('close', code => {
-          clearTimeout(timer);
-          resolve({ code, stderr, stdout });
-        });
-      });
-    const judge = (command: string, batch: typeof files, result: Awaited<ReturnType<typeof run>>) => {
+      new Promise<{ code: number | null; stderr: string; stdout: string }>(
+        resolve => {
+          const child = spawn(
+            process.execPath,
+            [
+              path.join(repo, 'plugins/ai-gateway-node/bin/ai-gateway.js'),
+              ...args,
+            ],
+            {
+              cwd: repo,
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          );
+          let stderr = '';
+          let stdout = '';
+          child.stderr.on('data', d => (stderr += d));
+          child.stdout.on(
+            'data',
+            d => (stdout += d.length > 0 ? d.toString().slice(0, 1000) : ''),
+          );
+          const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+          child.on('close', code => {
+            clearTimeout(timer);
+            resolve({ code, stderr, stdout });
+          });
+        },
+      );
+    const judge = (
+      command: string,
+      batch: typeof files,
+      result: Awaited<ReturnType<typeof run>>,
+    ) => {
       const lines = result.stderr.split('\n');
       for (const { input, file } of batch) {
-        const mine = lines.filter(l => l.startsWith(`${file}:`) || l.startsWith(`${file}#`));
-        if (mine.length === 0 || !mine.some(l => namesField(l.slice(file.length)))) {
-          crash(`cli ${command}`, input, `no clear line for the file: ${result.stderr.slice(0, 300)}`);
+        const mine = lines.filter(
+          l => l.startsWith(`${file}:`) || l.startsWith(`${file}#`),
+        );
+        if (
+          mine.length === 0 ||
+          !mine.some(l => namesField(l.slice(file.length)))
+        ) {
+          crash(
+            `cli ${command}`,
+            input,
+            `no clear line for the file: ${result.stderr.slice(0, 300)}`,
+          );
         } else tally.check(true, `cli ${command} ${input.id}`);
       }
     };
     const before = clusterClock(kube);
     // A batch that does not exit 1 is split until the files that crash the CLI are found.
-    const runBatch = async (command: string, batch: typeof files): Promise<void> => {
+    const runBatch = async (
+      command: string,
+      batch: typeof files,
+    ): Promise<void> => {
       const result = await run([command, ...batch.map(f => f.file)]);
       if (result.code === 1) {
         judge(command, batch, result);
       } else if (batch.length === 1) {
-        crash(`cli ${command}`, batch[0].input, `exit ${result.code}: ${result.stderr.slice(0, 300)}`);
+        crash(
+          `cli ${command}`,
+          batch[0].input,
+          `exit ${result.code}: ${result.stderr.slice(0, 300)}`,
+        );
       } else {
         const half = Math.ceil(batch.length / 2);
         await runBatch(command, batch.slice(0, half));
@@ -181,39 +236,72 @@ suite('bad input through every door', () => {
   it('the REST API refuses each (dry-run and reconcile) without a 5xx, and a pass over all of them writes nothing', async () => {
     // The catalog only ever holds objects with a string kind and metadata.name.
     const catalogShaped = (e: any) =>
-      e && typeof e === 'object' && !Array.isArray(e) && typeof e.kind === 'string' && typeof e.metadata?.name === 'string';
+      e &&
+      typeof e === 'object' &&
+      !Array.isArray(e) &&
+      typeof e.kind === 'string' &&
+      typeof e.metadata?.name === 'string';
     for (const input of inputs) {
       if (!catalogShaped(input.entity)) continue;
       const kind = String((input.entity as any).kind ?? '').toLowerCase();
-      const restKind = kind === 'aiaccesspolicy' ? 'aiaccesspolicy' : 'airoutingpolicy';
+      const restKind =
+        kind === 'aiaccesspolicy' ? 'aiaccesspolicy' : 'airoutingpolicy';
       backend.catalog.aliases.set(
-        `${restKind === 'aiaccesspolicy' ? 'AIAccessPolicy' : 'AIRoutingPolicy'}:default/${input.id}`.toLowerCase(),
+        `${
+          restKind === 'aiaccesspolicy' ? 'AIAccessPolicy' : 'AIRoutingPolicy'
+        }:default/${input.id}`.toLowerCase(),
         input.entity as Entity,
       );
       const before = clusterClock(kube);
       const dry = await request(backend.http)
-        .post(`/api/ai-gateway/policies/default/${restKind}/${input.id}/dry-run`)
+        .post(
+          `/api/ai-gateway/policies/default/${restKind}/${input.id}/dry-run`,
+        )
         .set('Authorization', asUser(ADMIN));
-      if (dry.status >= 500) crash('rest dry-run', input, `${dry.status} ${JSON.stringify(dry.body).slice(0, 200)}`);
+      if (dry.status >= 500)
+        crash(
+          'rest dry-run',
+          input,
+          `${dry.status} ${JSON.stringify(dry.body).slice(0, 200)}`,
+        );
       else if (dry.status === 200) {
         const problems = dry.body.problems ?? [];
         const clear =
           dry.body.valid === false &&
           problems.length > 0 &&
           problems.some((p: any) => namesField(`${p.path}: ${p.message}`));
-        if (!clear) crash('rest dry-run', input, `unclear: ${JSON.stringify(dry.body).slice(0, 200)}`);
+        if (!clear)
+          crash(
+            'rest dry-run',
+            input,
+            `unclear: ${JSON.stringify(dry.body).slice(0, 200)}`,
+          );
         else tally.check(true, `rest dry-run ${input.id}`);
       } else if (!namesField(dry.body?.error?.message)) {
-        crash('rest dry-run', input, `unclear ${dry.status}: ${JSON.stringify(dry.body).slice(0, 200)}`);
+        crash(
+          'rest dry-run',
+          input,
+          `unclear ${dry.status}: ${JSON.stringify(dry.body).slice(0, 200)}`,
+        );
       } else tally.check(true, `rest dry-run ${input.id}`);
 
       const rec = await request(backend.http)
-        .post(`/api/ai-gateway/policies/default/${restKind}/${input.id}/reconcile`)
+        .post(
+          `/api/ai-gateway/policies/default/${restKind}/${input.id}/reconcile`,
+        )
         .set('Authorization', asUser(ADMIN));
       if (rec.status >= 500 || rec.status === 200) {
-        crash('rest reconcile', input, `${rec.status} ${JSON.stringify(rec.body).slice(0, 200)}`);
+        crash(
+          'rest reconcile',
+          input,
+          `${rec.status} ${JSON.stringify(rec.body).slice(0, 200)}`,
+        );
       } else if (!namesField(rec.body?.error?.message)) {
-        crash('rest reconcile', input, `unclear ${rec.status}: ${JSON.stringify(rec.body).slice(0, 200)}`);
+        crash(
+          'rest reconcile',
+          input,
+          `unclear ${rec.status}: ${JSON.stringify(rec.body).slice(0, 200)}`,
+        );
       } else tally.check(true, `rest reconcile ${input.id}`);
 
       const status = await request(backend.http)
@@ -246,10 +334,18 @@ suite('bad input through every door', () => {
     } catch (e) {
       passError = e;
     }
-    tally.check(!passError, 'a pass over the whole corpus completes', String(passError));
+    tally.check(
+      !passError,
+      'a pass over the whole corpus completes',
+      String(passError),
+    );
     if (passError) crashed.add('rest pass');
     const health = await request(backend.http).get('/api/ai-gateway/health');
-    tally.check(health.status === 200, 'health answers after the corpus pass', String(health.status));
+    tally.check(
+      health.status === 200,
+      'health answers after the corpus pass',
+      String(health.status),
+    );
     expectUnchanged(kube, before, 'reconcile pass');
   });
 
@@ -259,7 +355,9 @@ suite('bad input through every door', () => {
       config: new ConfigReader({
         aiGateway: {
           defaultCluster: 'local',
-          clusters: [{ name: 'local', url: kube.url, serviceAccountToken: kube.token }],
+          clusters: [
+            { name: 'local', url: kube.url, serviceAccountToken: kube.token },
+          ],
         },
       }),
       catalog: backend.catalog.service(),
@@ -270,8 +368,14 @@ suite('bad input through every door', () => {
     const ws = fs.mkdtempSync(path.join(tmp, 'ws-'));
     const before = clusterClock(kube);
     for (const input of inputs) {
-      const variants: Array<[string, Record<string, unknown>]> = [['text', { entity: input.text }]];
-      if (input.entity && typeof input.entity === 'object' && !Array.isArray(input.entity)) {
+      const variants: Array<[string, Record<string, unknown>]> = [
+        ['text', { entity: input.text }],
+      ];
+      if (
+        input.entity &&
+        typeof input.entity === 'object' &&
+        !Array.isArray(input.entity)
+      ) {
         variants.push(['object', { entity: input.entity }]);
       }
       for (const [variant, fields] of variants) {
@@ -280,7 +384,10 @@ suite('bad input through every door', () => {
           ['apply', apply, { dryRun: true }],
         ] as const) {
           const ctx = {
-            ...createMockActionContext({ input: { ...fields, ...extra }, workspacePath: ws }),
+            ...createMockActionContext({
+              input: { ...fields, ...extra },
+              workspacePath: ws,
+            }),
             getInitiatorCredentials: async () => mockCredentials.user(ADMIN),
             isDryRun: false,
           };
@@ -290,11 +397,21 @@ suite('bad input through every door', () => {
           } catch (e) {
             const err = e as Error;
             if (err?.name !== 'InputError') {
-              crash(`scaffolder ${name} ${variant}`, input, `threw ${err?.name}: ${String(err?.message).slice(0, 200)}`);
+              crash(
+                `scaffolder ${name} ${variant}`,
+                input,
+                `threw ${err?.name}: ${String(err?.message).slice(0, 200)}`,
+              );
             } else if (!namesField(err.message)) {
-              crash(`scaffolder ${name} ${variant}`, input, `unclear: ${err.message.slice(0, 200)}`);
+              crash(
+                `scaffolder ${name} ${variant}`,
+                input,
+                `unclear: ${err.message.slice(0, 200)}`,
+              );
             } else {
-              const outputs = (ctx.output as jest.Mock).mock.calls.map(c => c[0]);
+              const outputs = (ctx.output as jest.Mock).mock.calls.map(
+                c => c[0],
+              );
               tally.check(
                 !outputs.includes('objects') && !outputs.includes('result'),
                 `scaffolder ${name} ${variant} ${input.id} output nothing applied`,

@@ -33,10 +33,18 @@ export function demoPolicies(): { routing: any; access: any } {
   };
 }
 
-type Mutation = { what: string; apply: (e: any) => void; text?: (base: any) => string };
+type Mutation = {
+  what: string;
+  apply: (e: any) => void;
+  text?: (base: any) => string;
+};
 
 /** The base entity as JSON text with one field swapped for raw text (deep nesting, aliases). */
-function withRaw(base: any, set: (e: any, mark: string) => void, raw: string): string {
+function withRaw(
+  base: any,
+  set: (e: any, mark: string) => void,
+  raw: string,
+): string {
   const copy = structuredClone(base);
   set(copy, '__MARK__');
   return JSON.stringify(copy).replace('"__MARK__"', raw);
@@ -69,75 +77,182 @@ const INJECTIONS = [
 function routingMutations(): Mutation[] {
   const list: Mutation[] = [];
   for (const s of INJECTIONS) {
-    list.push({ what: `metadata.name ${JSON.stringify(s.slice(0, 20))}`, apply: e => (e.metadata.name = s) });
-    list.push({ what: `provider name ${JSON.stringify(s.slice(0, 20))}`, apply: e => (e.spec.providers[0].name = s) });
+    list.push({
+      what: `metadata.name ${JSON.stringify(s.slice(0, 20))}`,
+      apply: e => (e.metadata.name = s),
+    });
+    list.push({
+      what: `provider name ${JSON.stringify(s.slice(0, 20))}`,
+      apply: e => (e.spec.providers[0].name = s),
+    });
     list.push({
       what: `namespace annotation ${JSON.stringify(s.slice(0, 20))}`,
-      apply: e => (e.metadata.annotations['backstage.io/kubernetes-namespace'] = s),
+      apply: e =>
+        (e.metadata.annotations['backstage.io/kubernetes-namespace'] = s),
     });
-    list.push({ what: `targetRef.name ${JSON.stringify(s.slice(0, 20))}`, apply: e => (e.spec.targetRef.name = s) });
+    list.push({
+      what: `targetRef.name ${JSON.stringify(s.slice(0, 20))}`,
+      apply: e => (e.spec.targetRef.name = s),
+    });
     list.push({
       what: `secretRef.name ${JSON.stringify(s.slice(0, 20))}`,
       apply: e => (e.spec.providers[0].credentials.secretRef.name = s),
     });
   }
   list.push(
-    { what: 'missing provider reference', apply: e => (e.spec.models[0].backends[0].provider = 'nowhere') },
-    { what: 'duplicate provider name', apply: e => e.spec.providers.push(structuredClone(e.spec.providers[0])) },
-    { what: 'duplicate model name', apply: e => e.spec.models.push(structuredClone(e.spec.models[0])) },
+    {
+      what: 'missing provider reference',
+      apply: e => (e.spec.models[0].backends[0].provider = 'nowhere'),
+    },
+    {
+      what: 'duplicate provider name',
+      apply: e => e.spec.providers.push(structuredClone(e.spec.providers[0])),
+    },
+    {
+      what: 'duplicate model name',
+      apply: e => e.spec.models.push(structuredClone(e.spec.models[0])),
+    },
     {
       what: 'cross-namespace Secret reference',
-      apply: e => (e.spec.providers[0].credentials.secretRef.namespace = 'kube-system'),
+      apply: e =>
+        (e.spec.providers[0].credentials.secretRef.namespace = 'kube-system'),
     },
     {
       what: 'cross-namespace Secret reference (azure)',
-      apply: e => (e.spec.providers[1].credentials.secretRef.namespace = 'team2'),
+      apply: e =>
+        (e.spec.providers[1].credentials.secretRef.namespace = 'team2'),
     },
-    { what: 'cross-namespace Gateway', apply: e => (e.spec.targetRef.namespace = 'other') },
-    { what: 'wrong secret key', apply: e => (e.spec.providers[0].credentials.secretRef.key = 'token') },
-    { what: 'inline API key', apply: e => (e.spec.providers[0].credentials.apiKey = 'sk-inline') },
-    { what: 'endpoint javascript:', apply: e => (e.spec.providers[0].endpoint = ['javascript', 'alert(1)'].join(':')) },
-    { what: 'endpoint with userinfo', apply: e => (e.spec.providers[0].endpoint = 'https://u:p@api.openai.com') },
-    { what: 'endpoint file:', apply: e => (e.spec.providers[0].endpoint = 'file:///etc/passwd') },
-    { what: 'unknown schema', apply: e => (e.spec.providers[0].schema = 'OpenAl') },
-    { what: 'credential type mismatch', apply: e => (e.spec.providers[0].credentials.type = 'Kerberos') },
-    { what: 'AWS credentials without region', apply: e => delete e.spec.providers[2].credentials.region },
-    { what: 'negative priority', apply: e => (e.spec.models[0].backends[0].priority = -1) },
-    { what: 'zero weight', apply: e => (e.spec.models[0].backends[0].weight = 0) },
-    { what: 'fractional tokens', apply: e => (e.spec.models[0].rateLimit.tokensPerHour = 1.5) },
-    { what: 'negative tokens', apply: e => (e.spec.models[0].rateLimit.tokensPerHour = -100) },
-    { what: 'string tokens', apply: e => (e.spec.models[0].rateLimit.tokensPerHour = '100k') },
-    { what: 'huge tokens', apply: e => (e.spec.models[0].rateLimit.tokensPerHour = 1e300) },
-    { what: 'bad token mode', apply: e => (e.spec.models[0].rateLimit.tokenCountMode = 'AllTokens') },
-    { what: 'retryOn 99', apply: e => (e.spec.models[0].failover.retryOn = [99]) },
-    { what: 'retryOn unknown trigger', apply: e => (e.spec.models[0].failover.retryOn = ['sometimes']) },
-    { what: 'maxRetries 1000', apply: e => (e.spec.models[0].failover.maxRetries = 1000) },
+    {
+      what: 'cross-namespace Gateway',
+      apply: e => (e.spec.targetRef.namespace = 'other'),
+    },
+    {
+      what: 'wrong secret key',
+      apply: e => (e.spec.providers[0].credentials.secretRef.key = 'token'),
+    },
+    {
+      what: 'inline API key',
+      apply: e => (e.spec.providers[0].credentials.apiKey = 'sk-inline'),
+    },
+    {
+      what: 'endpoint javascript:',
+      apply: e =>
+        (e.spec.providers[0].endpoint = ['javascript', 'alert(1)'].join(':')),
+    },
+    {
+      what: 'endpoint with userinfo',
+      apply: e => (e.spec.providers[0].endpoint = 'https://u:p@api.openai.com'),
+    },
+    {
+      what: 'endpoint file:',
+      apply: e => (e.spec.providers[0].endpoint = 'file:///etc/passwd'),
+    },
+    {
+      what: 'unknown schema',
+      apply: e => (e.spec.providers[0].schema = 'OpenAl'),
+    },
+    {
+      what: 'credential type mismatch',
+      apply: e => (e.spec.providers[0].credentials.type = 'Kerberos'),
+    },
+    {
+      what: 'AWS credentials without region',
+      apply: e => delete e.spec.providers[2].credentials.region,
+    },
+    {
+      what: 'negative priority',
+      apply: e => (e.spec.models[0].backends[0].priority = -1),
+    },
+    {
+      what: 'zero weight',
+      apply: e => (e.spec.models[0].backends[0].weight = 0),
+    },
+    {
+      what: 'fractional tokens',
+      apply: e => (e.spec.models[0].rateLimit.tokensPerHour = 1.5),
+    },
+    {
+      what: 'negative tokens',
+      apply: e => (e.spec.models[0].rateLimit.tokensPerHour = -100),
+    },
+    {
+      what: 'string tokens',
+      apply: e => (e.spec.models[0].rateLimit.tokensPerHour = '100k'),
+    },
+    {
+      what: 'huge tokens',
+      apply: e => (e.spec.models[0].rateLimit.tokensPerHour = 1e300),
+    },
+    {
+      what: 'bad token mode',
+      apply: e => (e.spec.models[0].rateLimit.tokenCountMode = 'AllTokens'),
+    },
+    {
+      what: 'retryOn 99',
+      apply: e => (e.spec.models[0].failover.retryOn = [99]),
+    },
+    {
+      what: 'retryOn unknown trigger',
+      apply: e => (e.spec.models[0].failover.retryOn = ['sometimes']),
+    },
+    {
+      what: 'maxRetries 1000',
+      apply: e => (e.spec.models[0].failover.maxRetries = 1000),
+    },
     { what: 'no providers', apply: e => (e.spec.providers = []) },
     { what: 'no models', apply: e => (e.spec.models = []) },
     { what: 'no backends', apply: e => (e.spec.models[0].backends = []) },
-    { what: 'providers an object', apply: e => (e.spec.providers = { openai: {} }) },
+    {
+      what: 'providers an object',
+      apply: e => (e.spec.providers = { openai: {} }),
+    },
     { what: 'spec a string', apply: e => (e.spec = 'providers: []') },
     { what: 'no owner', apply: e => delete e.spec.owner },
     { what: 'owner a number', apply: e => (e.spec.owner = 7) },
-    { what: 'no namespace annotation', apply: e => delete e.metadata.annotations },
-    { what: 'targetRef kind Service', apply: e => (e.spec.targetRef.kind = 'Service') },
+    {
+      what: 'no namespace annotation',
+      apply: e => delete e.metadata.annotations,
+    },
+    {
+      what: 'targetRef kind Service',
+      apply: e => (e.spec.targetRef.kind = 'Service'),
+    },
     { what: 'unknown spec field', apply: e => (e.spec.providersTypo = []) },
-    { what: 'wrong apiVersion kind pair', apply: e => (e.kind = 'AIAccesPolicy') },
-    { what: '__proto__ key', apply: e => (e.spec = JSON.parse('{"__proto__":{"polluted":true},"owner":"guests"}')) },
-    { what: 'constructor key in provider', apply: e => (e.spec.providers[0] = JSON.parse('{"constructor":{"prototype":{"x":1}}}')) },
+    {
+      what: 'wrong apiVersion kind pair',
+      apply: e => (e.kind = 'AIAccesPolicy'),
+    },
+    {
+      what: '__proto__ key',
+      apply: e =>
+        (e.spec = JSON.parse(
+          '{"__proto__":{"polluted":true},"owner":"guests"}',
+        )),
+    },
+    {
+      what: 'constructor key in provider',
+      apply: e =>
+        (e.spec.providers[0] = JSON.parse(
+          '{"constructor":{"prototype":{"x":1}}}',
+        )),
+    },
     {
       what: 'thousands of models, one missing provider',
       apply: e => {
         e.spec.models = Array.from({ length: 3000 }, (_, i) => ({
           name: `model-${i}`,
-          backends: [{ provider: i === 2999 ? 'ghost' : 'openai', model: `m${i}` }],
+          backends: [
+            { provider: i === 2999 ? 'ghost' : 'openai', model: `m${i}` },
+          ],
         }));
       },
     },
     {
       what: 'thousands of duplicate models',
       apply: e => {
-        e.spec.models = Array.from({ length: 2000 }, () => structuredClone(e.spec.models[0]));
+        e.spec.models = Array.from({ length: 2000 }, () =>
+          structuredClone(e.spec.models[0]),
+        );
       },
     },
     {
@@ -169,7 +284,12 @@ function routingMutations(): Mutation[] {
         }
         e.spec.targetRef = root;
       },
-      text: b => withRaw(b, (e, m) => (e.spec.targetRef = m), `${'{"x":'.repeat(20000)}{}${'}'.repeat(20000)}`),
+      text: b =>
+        withRaw(
+          b,
+          (e, m) => (e.spec.targetRef = m),
+          `${'{"x":'.repeat(20000)}{}${'}'.repeat(20000)}`,
+        ),
     },
     {
       what: 'deep list nesting in models',
@@ -178,7 +298,12 @@ function routingMutations(): Mutation[] {
         for (let i = 0; i < 20000; i++) o = [o];
         e.spec.models = o;
       },
-      text: b => withRaw(b, (e, m) => (e.spec.models = m), `${'['.repeat(20000)}${']'.repeat(20000)}`),
+      text: b =>
+        withRaw(
+          b,
+          (e, m) => (e.spec.models = m),
+          `${'['.repeat(20000)}${']'.repeat(20000)}`,
+        ),
     },
     {
       what: 'shared-reference bomb (what a YAML alias bomb becomes)',
@@ -190,15 +315,40 @@ function routingMutations(): Mutation[] {
       },
       text: b => {
         const anchors = ['x0: &a0 [x, x, x, x, x, x, x, x, x]'];
-        for (let i = 1; i <= 6; i++) anchors.push(`x${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
-        const spec = withRaw(b.spec, (s, m) => (s.providers[0].credentials = m), '*a6');
-        return [...anchors, `apiVersion: ${b.apiVersion}`, `kind: ${b.kind}`, `metadata: ${JSON.stringify(b.metadata)}`, `spec: ${spec}`, ''].join('\n');
+        for (let i = 1; i <= 6; i++)
+          anchors.push(
+            `x${i}: &a${i} [${Array(9)
+              .fill(`*a${i - 1}`)
+              .join(', ')}]`,
+          );
+        const spec = withRaw(
+          b.spec,
+          (s, m) => (s.providers[0].credentials = m),
+          '*a6',
+        );
+        return [
+          ...anchors,
+          `apiVersion: ${b.apiVersion}`,
+          `kind: ${b.kind}`,
+          `metadata: ${JSON.stringify(b.metadata)}`,
+          `spec: ${spec}`,
+          '',
+        ].join('\n');
       },
     },
-    { what: 'control characters in model name', apply: e => (e.spec.models[0].name = 'gpt\u0007\u001b[31m') },
-    { what: 'control characters in backend model', apply: e => (e.spec.models[0].backends[0].model = 'x\r\ny') },
+    {
+      what: 'control characters in model name',
+      apply: e => (e.spec.models[0].name = 'gpt\u0007\u001b[31m'),
+    },
+    {
+      what: 'control characters in backend model',
+      apply: e => (e.spec.models[0].backends[0].model = 'x\r\ny'),
+    },
     { what: 'null provider entry', apply: e => (e.spec.providers[1] = null) },
-    { what: 'NaN-like priority', apply: e => (e.spec.models[0].backends[0].priority = 'NaN') },
+    {
+      what: 'NaN-like priority',
+      apply: e => (e.spec.models[0].backends[0].priority = 'NaN'),
+    },
   );
   return list;
 }
@@ -221,37 +371,87 @@ function accessMutations(): Mutation[] {
     'spiffe:///ns/team1',
     '',
   ]) {
-    list.push({ what: `spiffeId ${JSON.stringify(id.slice(0, 40))}`, apply: e => (e.spec.mtls.allowedSubjects = [{ spiffeId: id }]) });
+    list.push({
+      what: `spiffeId ${JSON.stringify(id.slice(0, 40))}`,
+      apply: e => (e.spec.mtls.allowedSubjects = [{ spiffeId: id }]),
+    });
   }
-  for (const p of ['spiffe://evil.example/ns/', 'spiffe://localtest.me.evil/', 'not-a-uri', 'spiffe://localtest.me/ns/team1/?q']) {
+  for (const p of [
+    'spiffe://evil.example/ns/',
+    'spiffe://localtest.me.evil/',
+    'not-a-uri',
+    'spiffe://localtest.me/ns/team1/?q',
+  ]) {
     list.push({
       what: `spiffeIdPrefix ${JSON.stringify(p)}`,
       apply: e => (e.spec.mtls.allowedSubjects = [{ spiffeIdPrefix: p }]),
     });
   }
   list.push(
-    { what: 'trust domain with scheme', apply: e => (e.spec.mtls.trustDomain = 'spiffe://localtest.me') },
-    { what: 'trust domain uppercase', apply: e => (e.spec.mtls.trustDomain = 'LocalTest.Me') },
-    { what: 'trust domain with path', apply: e => (e.spec.mtls.trustDomain = 'localtest.me/ns') },
+    {
+      what: 'trust domain with scheme',
+      apply: e => (e.spec.mtls.trustDomain = 'spiffe://localtest.me'),
+    },
+    {
+      what: 'trust domain uppercase',
+      apply: e => (e.spec.mtls.trustDomain = 'LocalTest.Me'),
+    },
+    {
+      what: 'trust domain with path',
+      apply: e => (e.spec.mtls.trustDomain = 'localtest.me/ns'),
+    },
     { what: 'no mtls', apply: e => delete e.spec.mtls },
-    { what: 'bundle namespace traversal', apply: e => (e.spec.mtls.trustBundleConfigMap.namespace = '../kube-system') },
-    { what: 'bundle key with slash', apply: e => (e.spec.mtls.trustBundleConfigMap.key = '../../etc/passwd') },
-    { what: 'serverCertRef cross-namespace', apply: e => (e.spec.mtls.serverCertRef = { name: 'c', namespace: 'kube-system' }) },
-    { what: 'subject with both id and prefix', apply: e => (e.spec.mtls.allowedSubjects = [{ spiffeId: 'spiffe://localtest.me/a', spiffeIdPrefix: 'spiffe://localtest.me/' }]) },
+    {
+      what: 'bundle namespace traversal',
+      apply: e =>
+        (e.spec.mtls.trustBundleConfigMap.namespace = '../kube-system'),
+    },
+    {
+      what: 'bundle key with slash',
+      apply: e => (e.spec.mtls.trustBundleConfigMap.key = '../../etc/passwd'),
+    },
+    {
+      what: 'serverCertRef cross-namespace',
+      apply: e =>
+        (e.spec.mtls.serverCertRef = { name: 'c', namespace: 'kube-system' }),
+    },
+    {
+      what: 'subject with both id and prefix',
+      apply: e =>
+        (e.spec.mtls.allowedSubjects = [
+          {
+            spiffeId: 'spiffe://localtest.me/a',
+            spiffeIdPrefix: 'spiffe://localtest.me/',
+          },
+        ]),
+    },
     { what: 'empty subject', apply: e => (e.spec.mtls.allowedSubjects = [{}]) },
-    { what: 'thousands of outside subjects', apply: e => (e.spec.mtls.allowedSubjects = Array.from({ length: 3000 }, (_, i) => ({ spiffeId: `spiffe://other.example/sa/${i}` }))) },
-    { what: 'access policy with providers', apply: e => (e.spec.providers = []) },
+    {
+      what: 'thousands of outside subjects',
+      apply: e =>
+        (e.spec.mtls.allowedSubjects = Array.from({ length: 3000 }, (_, i) => ({
+          spiffeId: `spiffe://other.example/sa/${i}`,
+        }))),
+    },
+    {
+      what: 'access policy with providers',
+      apply: e => (e.spec.providers = []),
+    },
   );
   return list;
 }
 
 /** Hand-written YAML documents that never become a plain object without trouble. */
 function yamlTexts(): Array<{ what: string; text: string }> {
-  const head = 'apiVersion: aigateway.kagenti.dev/v1alpha1\nkind: AIRoutingPolicy\nmetadata:\n  name: yaml-case\n  annotations: {backstage.io/kubernetes-namespace: team1}\n';
+  const head =
+    'apiVersion: aigateway.kagenti.dev/v1alpha1\nkind: AIRoutingPolicy\nmetadata:\n  name: yaml-case\n  annotations: {backstage.io/kubernetes-namespace: team1}\n';
   const bomb = [
     head,
     'x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
-    ...Array.from({ length: 8 }, (_, i) => `x${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(', ')}]`),
+    ...Array.from(
+      { length: 8 },
+      (_, i) => `x${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(', ')}]`,
+    ),
     'spec: {owner: guests, targetRef: *a8}',
   ].join('\n');
   return [
@@ -260,27 +460,77 @@ function yamlTexts(): Array<{ what: string; text: string }> {
       what: 'YAML small alias bomb under the alias limit',
       text: `${head}a: &a {x: 1}\nspec: {owner: guests, targetRef: *a, providers: [*a, *a], models: [*a]}\n`,
     },
-    { what: 'YAML deep flow nesting', text: `${head}spec: ${'['.repeat(5000)}${']'.repeat(5000)}\n` },
-    { what: 'YAML deep map nesting', text: `${head}spec:\n  targetRef: ${'{a: '.repeat(3000)}1${'}'.repeat(3000)}\n` },
-    { what: 'YAML recursive alias', text: `${head}spec: &s {owner: guests, self: *s}\n` },
+    {
+      what: 'YAML deep flow nesting',
+      text: `${head}spec: ${'['.repeat(5000)}${']'.repeat(5000)}\n`,
+    },
+    {
+      what: 'YAML deep map nesting',
+      text: `${head}spec:\n  targetRef: ${'{a: '.repeat(3000)}1${'}'.repeat(
+        3000,
+      )}\n`,
+    },
+    {
+      what: 'YAML recursive alias',
+      text: `${head}spec: &s {owner: guests, self: *s}\n`,
+    },
     { what: 'YAML undefined alias', text: `${head}spec: *nope\n` },
     { what: 'YAML tab indentation', text: `${head}spec:\n\towner: guests\n` },
-    { what: 'YAML duplicate keys', text: `${head}spec:\n  owner: a\n  owner: b\n` },
-    { what: 'YAML custom tag', text: `${head}spec: !!js/function 'function(){}'\n` },
+    {
+      what: 'YAML duplicate keys',
+      text: `${head}spec:\n  owner: a\n  owner: b\n`,
+    },
+    {
+      what: 'YAML custom tag',
+      text: `${head}spec: !!js/function 'function(){}'\n`,
+    },
     { what: 'YAML scalar document', text: 'just a string\n' },
-    { what: 'YAML list document', text: '- apiVersion: aigateway.kagenti.dev/v1alpha1\n  kind: AIRoutingPolicy\n' },
-    { what: 'YAML merge key bomb', text: `${head}base: &b {owner: guests}\nspec: {<<: [*b, *b, *b], targetRef: 3}\n` },
-    { what: 'YAML unterminated quote', text: `${head}spec: {owner: "guests}\n` },
+    {
+      what: 'YAML list document',
+      text: '- apiVersion: aigateway.kagenti.dev/v1alpha1\n  kind: AIRoutingPolicy\n',
+    },
+    {
+      what: 'YAML merge key bomb',
+      text: `${head}base: &b {owner: guests}\nspec: {<<: [*b, *b, *b], targetRef: 3}\n`,
+    },
+    {
+      what: 'YAML unterminated quote',
+      text: `${head}spec: {owner: "guests}\n`,
+    },
     { what: 'YAML binary junk', text: `${head}spec: \u0000\u0001\u0002\n` },
-    { what: 'YAML BOM and CRLF', text: `\ufeff${head.replace(/\n/g, '\r\n')}spec: {owner: guests}\r\n` },
-    { what: 'YAML huge anchor name', text: `${head}spec: &${'a'.repeat(100000)} {owner: guests}\n` },
+    {
+      what: 'YAML BOM and CRLF',
+      text: `\ufeff${head.replace(/\n/g, '\r\n')}spec: {owner: guests}\r\n`,
+    },
+    {
+      what: 'YAML huge anchor name',
+      text: `${head}spec: &${'a'.repeat(100000)} {owner: guests}\n`,
+    },
   ];
 }
 
 /** Random invalid values for a field that wants a DNS name / a known string. */
 const junkStringArb = fc.oneof(
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter(s => /[^a-z0-9.-]/.test(s)),
-  fc.string({ unit: fc.constantFrom('\u0000', '\u0007', '\n', '\t', '\u202e', 'A', ' ', '/', '$', '{', '}'), minLength: 1, maxLength: 12 }),
+  fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+    .filter(s => /[^a-z0-9.-]/.test(s)),
+  fc.string({
+    unit: fc.constantFrom(
+      '\u0000',
+      '\u0007',
+      '\n',
+      '\t',
+      '\u202e',
+      'A',
+      ' ',
+      '/',
+      '$',
+      '{',
+      '}',
+    ),
+    minLength: 1,
+    maxLength: 12,
+  }),
   fc.constantFrom(...INJECTIONS.filter(s => /[^a-z0-9.-]/.test(s) || s === '')),
 );
 const wrongTypeArb = fc.oneof(
@@ -295,7 +545,8 @@ const wrongTypeArb = fc.oneof(
 function generatedArb(base: { routing: any; access: any }) {
   const dnsFields = [
     (e: any, v: any) => (e.metadata.name = v),
-    (e: any, v: any) => (e.metadata.annotations['backstage.io/kubernetes-namespace'] = v),
+    (e: any, v: any) =>
+      (e.metadata.annotations['backstage.io/kubernetes-namespace'] = v),
     (e: any, v: any) => (e.spec.targetRef.name = v),
     (e: any, v: any) => (e.spec.providers[0].name = v),
     (e: any, v: any) => (e.spec.providers[3].name = v),
@@ -306,52 +557,120 @@ function generatedArb(base: { routing: any; access: any }) {
     (e: any, v: any) => (e.spec.models = v),
     (e: any, v: any) => (e.spec.targetRef = v),
     (e: any, v: any) => (e.spec.models[0].backends = v),
-    (e: any, v: any) => (e.spec.models[0].rateLimit = typeof v === 'object' && v && !Array.isArray(v) ? { ...v, bogus: 1 } : v),
+    (e: any, v: any) =>
+      (e.spec.models[0].rateLimit =
+        typeof v === 'object' && v && !Array.isArray(v)
+          ? { ...v, bogus: 1 }
+          : v),
     (e: any, v: any) => (e.spec.providers[0].credentials = v),
-    (e: any, v: any) => (e.spec.models[0].failover.retryOn = v === null ? null : [v, 'unknown-trigger']),
+    (e: any, v: any) =>
+      (e.spec.models[0].failover.retryOn =
+        v === null ? null : [v, 'unknown-trigger']),
   ];
   const routing = fc.oneof(
-    fc.record({ field: fc.integer({ min: 0, max: dnsFields.length - 1 }), value: junkStringArb }).map(({ field, value }) => {
-      const e = structuredClone(base.routing);
-      dnsFields[field](e, value);
-      return { what: `generated: DNS field #${field} = ${JSON.stringify(value)}`, entity: e };
-    }),
-    fc.record({ field: fc.integer({ min: 0, max: typedFields.length - 1 }), value: wrongTypeArb }).map(({ field, value }) => {
-      const e = structuredClone(base.routing);
-      typedFields[field](e, value);
-      return { what: `generated: typed field #${field} = ${JSON.stringify(value)}`, entity: e };
-    }),
-    fc.record({ model: fc.integer({ min: 0, max: 2 }), n: fc.integer({ max: 0 }) }).map(({ model, n }) => {
-      const e = structuredClone(base.routing);
-      e.spec.models[model].rateLimit = { requestsPerMinute: n };
-      return { what: `generated: requestsPerMinute ${n}`, entity: e };
-    }),
-    fc.record({ model: fc.integer({ min: 0, max: 2 }), provider: fc.string({ minLength: 1, maxLength: 10 }).filter(p => !['openai', 'azure', 'bedrock', 'ollama'].includes(p)) }).map(({ model, provider }) => {
-      const e = structuredClone(base.routing);
-      e.spec.models[model].backends[0].provider = provider;
-      return { what: `generated: backend provider ${JSON.stringify(provider)}`, entity: e };
-    }),
-    fc.record({ key: fc.string({ minLength: 1, maxLength: 10 }).filter(k => k !== 'apiKey') }).map(({ key }) => {
-      const e = structuredClone(base.routing);
-      e.spec.providers[0].credentials.secretRef.key = key;
-      return { what: `generated: secretRef.key ${JSON.stringify(key)}`, entity: e };
-    }),
-    fc.record({ code: fc.oneof(fc.integer({ min: -1000, max: 99 }), fc.integer({ min: 600, max: 100000 })) }).map(({ code }) => {
-      const e = structuredClone(base.routing);
-      e.spec.models[0].failover.retryOn = [code];
-      return { what: `generated: retryOn ${code}`, entity: e };
-    }),
+    fc
+      .record({
+        field: fc.integer({ min: 0, max: dnsFields.length - 1 }),
+        value: junkStringArb,
+      })
+      .map(({ field, value }) => {
+        const e = structuredClone(base.routing);
+        dnsFields[field](e, value);
+        return {
+          what: `generated: DNS field #${field} = ${JSON.stringify(value)}`,
+          entity: e,
+        };
+      }),
+    fc
+      .record({
+        field: fc.integer({ min: 0, max: typedFields.length - 1 }),
+        value: wrongTypeArb,
+      })
+      .map(({ field, value }) => {
+        const e = structuredClone(base.routing);
+        typedFields[field](e, value);
+        return {
+          what: `generated: typed field #${field} = ${JSON.stringify(value)}`,
+          entity: e,
+        };
+      }),
+    fc
+      .record({
+        model: fc.integer({ min: 0, max: 2 }),
+        n: fc.integer({ max: 0 }),
+      })
+      .map(({ model, n }) => {
+        const e = structuredClone(base.routing);
+        e.spec.models[model].rateLimit = { requestsPerMinute: n };
+        return { what: `generated: requestsPerMinute ${n}`, entity: e };
+      }),
+    fc
+      .record({
+        model: fc.integer({ min: 0, max: 2 }),
+        provider: fc
+          .string({ minLength: 1, maxLength: 10 })
+          .filter(p => !['openai', 'azure', 'bedrock', 'ollama'].includes(p)),
+      })
+      .map(({ model, provider }) => {
+        const e = structuredClone(base.routing);
+        e.spec.models[model].backends[0].provider = provider;
+        return {
+          what: `generated: backend provider ${JSON.stringify(provider)}`,
+          entity: e,
+        };
+      }),
+    fc
+      .record({
+        key: fc
+          .string({ minLength: 1, maxLength: 10 })
+          .filter(k => k !== 'apiKey'),
+      })
+      .map(({ key }) => {
+        const e = structuredClone(base.routing);
+        e.spec.providers[0].credentials.secretRef.key = key;
+        return {
+          what: `generated: secretRef.key ${JSON.stringify(key)}`,
+          entity: e,
+        };
+      }),
+    fc
+      .record({
+        code: fc.oneof(
+          fc.integer({ min: -1000, max: 99 }),
+          fc.integer({ min: 600, max: 100000 }),
+        ),
+      })
+      .map(({ code }) => {
+        const e = structuredClone(base.routing);
+        e.spec.models[0].failover.retryOn = [code];
+        return { what: `generated: retryOn ${code}`, entity: e };
+      }),
   );
   const access = fc.oneof(
-    fc.record({ domain: fc.domain().filter(d => d !== 'localtest.me'), path: fc.webPath() }).map(({ domain, path: p }) => {
-      const e = structuredClone(base.access);
-      e.spec.mtls.allowedSubjects = [{ spiffeId: `spiffe://${domain}/ns/team1${p.replace(/\/$/, '')}/sa/x` }];
-      return { what: `generated: spiffeId outside the trust domain (${domain})`, entity: e };
-    }),
+    fc
+      .record({
+        domain: fc.domain().filter(d => d !== 'localtest.me'),
+        path: fc.webPath(),
+      })
+      .map(({ domain, path: p }) => {
+        const e = structuredClone(base.access);
+        e.spec.mtls.allowedSubjects = [
+          {
+            spiffeId: `spiffe://${domain}/ns/team1${p.replace(/\/$/, '')}/sa/x`,
+          },
+        ];
+        return {
+          what: `generated: spiffeId outside the trust domain (${domain})`,
+          entity: e,
+        };
+      }),
     fc.record({ value: junkStringArb }).map(({ value }) => {
       const e = structuredClone(base.access);
       e.spec.mtls.trustDomain = value;
-      return { what: `generated: trustDomain ${JSON.stringify(value)}`, entity: e };
+      return {
+        what: `generated: trustDomain ${JSON.stringify(value)}`,
+        entity: e,
+      };
     }),
     fc.record({ value: wrongTypeArb }).map(({ value }) => {
       const e = structuredClone(base.access);
@@ -359,7 +678,10 @@ function generatedArb(base: { routing: any; access: any }) {
       return { what: `generated: mtls = ${JSON.stringify(value)}`, entity: e };
     }),
   );
-  return fc.oneof({ arbitrary: routing, weight: 3 }, { arbitrary: access, weight: 1 });
+  return fc.oneof(
+    { arbitrary: routing, weight: 3 },
+    { arbitrary: access, weight: 1 },
+  );
 }
 
 function toYaml(value: unknown): string {
@@ -381,7 +703,11 @@ export function badInputs(options: { generated?: number } = {}): BadInput[] {
   for (const mut of routingMutations()) {
     const e = structuredClone(base.routing);
     mut.apply(e);
-    add(`routing: ${mut.what}`, e, mut.text ? mut.text(structuredClone(base.routing)) : safeText(e));
+    add(
+      `routing: ${mut.what}`,
+      e,
+      mut.text ? mut.text(structuredClone(base.routing)) : safeText(e),
+    );
   }
   for (const mut of accessMutations()) {
     const e = structuredClone(base.access);
@@ -391,7 +717,10 @@ export function badInputs(options: { generated?: number } = {}): BadInput[] {
   for (const y of yamlTexts()) {
     add(y.what, yamlToEntity(y.text), y.text);
   }
-  const samples = fc.sample(generatedArb(base), { seed: SEED, numRuns: options.generated ?? 260 });
+  const samples = fc.sample(generatedArb(base), {
+    seed: SEED,
+    numRuns: options.generated ?? 260,
+  });
   for (const s of samples) add(s.what, s.entity);
   return out;
 }

@@ -43,7 +43,12 @@ function prng(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
-function policy(name: string, ns: string, host: string, withCredentials: boolean): Entity {
+function policy(
+  name: string,
+  ns: string,
+  host: string,
+  withCredentials: boolean,
+): Entity {
   return {
     apiVersion: GROUP,
     kind: 'AIRoutingPolicy',
@@ -56,18 +61,29 @@ function policy(name: string, ns: string, host: string, withCredentials: boolean
     },
     spec: {
       owner: 'group:default/fleet',
-      targetRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' },
+      targetRef: {
+        group: 'gateway.networking.k8s.io',
+        kind: 'Gateway',
+        name: 'gw',
+      },
       providers: [
         {
           name: 'llm',
           endpoint: `http://${host}:8000`,
           schema: 'OpenAI',
           ...(withCredentials
-            ? { credentials: { type: 'APIKey', secretRef: { name: `cred-${name}` } } }
+            ? {
+                credentials: {
+                  type: 'APIKey',
+                  secretRef: { name: `cred-${name}` },
+                },
+              }
             : {}),
         },
       ],
-      models: [{ name: `model-${name}`, backends: [{ provider: 'llm', model: 'm' }] }],
+      models: [
+        { name: `model-${name}`, backends: [{ provider: 'llm', model: 'm' }] },
+      ],
     },
   };
 }
@@ -80,7 +96,10 @@ suite('fault schedules against a 200-policy fleet', () => {
   const desired = new Map<string, { ns: string; host: string }>();
   const removed = new Map<string, { ns: string }>();
   /** Objects the reconciler does not own: key -> uid. */
-  const planted = new Map<string, { apiVersion: string; kind: string; ns: string; name: string; uid: string }>();
+  const planted = new Map<
+    string,
+    { apiVersion: string; kind: string; ns: string; name: string; uid: string }
+  >();
   let maxPasses = 0;
   let converged = 0;
   let unownedDeletions = 0;
@@ -89,7 +108,12 @@ suite('fault schedules against a 200-policy fleet', () => {
   const start = () =>
     // No grace period before deleting the resource of a removed policy: removals must converge
     // within the scenario's passes too.
-    startBackend({ kube, catalog, canApply: () => true, aiGateway: { deletionGracePeriod: { seconds: 0 } } }).then(b => {
+    startBackend({
+      kube,
+      catalog,
+      canApply: () => true,
+      aiGateway: { deletionGracePeriod: { seconds: 0 } },
+    }).then(b => {
       // Keep every log line across restarts for the secret check.
       if (backend) b.logs.unshift(...backend.logs);
       backend = b;
@@ -102,7 +126,12 @@ suite('fault schedules against a 200-policy fleet', () => {
     removed.delete(name);
   }
 
-  function plant(ns: string, name: string, labels: Record<string, string>, ownerName?: string) {
+  function plant(
+    ns: string,
+    name: string,
+    labels: Record<string, string>,
+    ownerName?: string,
+  ) {
     const obj = kube.put({
       apiVersion: BACKEND,
       kind: 'Backend',
@@ -113,14 +142,28 @@ suite('fault schedules against a 200-policy fleet', () => {
         ...(ownerName
           ? {
               ownerReferences: [
-                { apiVersion: 'v1', kind: 'ConfigMap', name: ownerName, uid: 'not-a-policy', controller: true },
+                {
+                  apiVersion: 'v1',
+                  kind: 'ConfigMap',
+                  name: ownerName,
+                  uid: 'not-a-policy',
+                  controller: true,
+                },
               ],
             }
           : {}),
       },
-      spec: { endpoints: [{ fqdn: { hostname: 'planted.example.com', port: 443 } }] },
+      spec: {
+        endpoints: [{ fqdn: { hostname: 'planted.example.com', port: 443 } }],
+      },
     });
-    planted.set(`${ns}/${name}`, { apiVersion: BACKEND, kind: 'Backend', ns, name, uid: obj.metadata.uid });
+    planted.set(`${ns}/${name}`, {
+      apiVersion: BACKEND,
+      kind: 'Backend',
+      ns,
+      name,
+      uid: obj.metadata.uid,
+    });
   }
 
   function countUnownedDeletions(): number {
@@ -143,21 +186,39 @@ suite('fault schedules against a 200-policy fleet', () => {
     for (const [name, d] of desired) {
       const cr = kube.get(GROUP, 'AIRoutingPolicy', d.ns, name);
       if (!cr) out.push(`${name}: resource missing`);
-      else if ((cr.spec as any).providers[0].endpoint !== `http://${d.host}:8000`) {
-        out.push(`${name}: resource has ${(cr.spec as any).providers[0].endpoint}, want ${d.host}`);
+      else if (
+        (cr.spec as any).providers[0].endpoint !== `http://${d.host}:8000`
+      ) {
+        out.push(
+          `${name}: resource has ${
+            (cr.spec as any).providers[0].endpoint
+          }, want ${d.host}`,
+        );
       }
       const be = kube.get(BACKEND, 'Backend', d.ns, `${name}-llm`);
       const host = (be?.spec as any)?.endpoints?.[0]?.fqdn?.hostname;
-      if (host !== d.host) out.push(`${name}: Backend host ${host}, want ${d.host}`);
-      if (!kube.get('aigateway.envoyproxy.io/v1beta1', 'AIGatewayRoute', d.ns, name)) {
+      if (host !== d.host)
+        out.push(`${name}: Backend host ${host}, want ${d.host}`);
+      if (
+        !kube.get(
+          'aigateway.envoyproxy.io/v1beta1',
+          'AIGatewayRoute',
+          d.ns,
+          name,
+        )
+      ) {
         out.push(`${name}: AIGatewayRoute missing`);
       }
-      const programmed = (cr?.status as any)?.conditions?.find((c: any) => c.type === 'Accepted');
+      const programmed = (cr?.status as any)?.conditions?.find(
+        (c: any) => c.type === 'Accepted',
+      );
       if (!programmed) out.push(`${name}: no status written`);
     }
     for (const [name, r] of removed) {
-      if (kube.get(GROUP, 'AIRoutingPolicy', r.ns, name)) out.push(`${name}: removed policy still applied`);
-      if (kube.get(BACKEND, 'Backend', r.ns, `${name}-llm`)) out.push(`${name}: removed policy's Backend still there`);
+      if (kube.get(GROUP, 'AIRoutingPolicy', r.ns, name))
+        out.push(`${name}: removed policy still applied`);
+      if (kube.get(BACKEND, 'Backend', r.ns, `${name}-llm`))
+        out.push(`${name}: removed policy's Backend still there`);
     }
     return out;
   }
@@ -171,7 +232,10 @@ suite('fault schedules against a 200-policy fleet', () => {
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'Gateway',
         metadata: { name: 'gw', namespace: ns },
-        spec: { gatewayClassName: 'eg', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
+        spec: {
+          gatewayClassName: 'eg',
+          listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }],
+        },
       });
     }
     for (let i = 0; i < FLEET; i++) {
@@ -183,7 +247,9 @@ suite('fault schedules against a 200-policy fleet', () => {
           kind: 'Secret',
           metadata: { name: `cred-${name}`, namespace: ns },
           type: 'Opaque',
-          data: { apiKey: Buffer.from(`${FLEET_SECRET}-${i}`).toString('base64') },
+          data: {
+            apiKey: Buffer.from(`${FLEET_SECRET}-${i}`).toString('base64'),
+          },
         });
       }
       setPolicy(name, ns, `svc-${i}.${ns}.svc`);
@@ -192,15 +258,34 @@ suite('fault schedules against a 200-policy fleet', () => {
     for (let n = 0; n < NAMESPACES; n++) {
       const ns = `fleet-${n}`;
       plant(ns, `p-${n}-llm-handmade`, {});
-      plant(ns, `p-${n}-llm-other`, { [MANAGED_BY]: 'kagenti-ai-gateway', [INSTANCE]: 'other' });
-      plant(ns, `p-${n}-llm-unowned`, { [MANAGED_BY]: 'kagenti-ai-gateway', [INSTANCE]: 'backstage' });
-      plant(ns, `p-${n}-llm-foreign-owner`, { [MANAGED_BY]: 'kagenti-ai-gateway', [INSTANCE]: 'backstage', 'aigateway.kagenti.dev/policy': `p-${n}` }, `p-${n}`);
+      plant(ns, `p-${n}-llm-other`, {
+        [MANAGED_BY]: 'kagenti-ai-gateway',
+        [INSTANCE]: 'other',
+      });
+      plant(ns, `p-${n}-llm-unowned`, {
+        [MANAGED_BY]: 'kagenti-ai-gateway',
+        [INSTANCE]: 'backstage',
+      });
+      plant(
+        ns,
+        `p-${n}-llm-foreign-owner`,
+        {
+          [MANAGED_BY]: 'kagenti-ai-gateway',
+          [INSTANCE]: 'backstage',
+          'aigateway.kagenti.dev/policy': `p-${n}`,
+        },
+        `p-${n}`,
+      );
     }
     await start();
     await backend.pass();
     await backend.pass();
     const diff = differences();
-    tally.check(diff.length === 0, 'the fleet converges without faults', diff.slice(0, 5).join('; '));
+    tally.check(
+      diff.length === 0,
+      'the fleet converges without faults',
+      diff.slice(0, 5).join('; '),
+    );
   });
 
   afterAll(async () => {
@@ -208,9 +293,15 @@ suite('fault schedules against a 200-policy fleet', () => {
     tally.add('converged', converged);
     tally.atLeast('max_passes_to_converge', maxPasses);
     tally.add('unowned_deletions', unownedDeletions);
-    const leaks = backend ? backend.logs.filter(l => l.includes(FLEET_SECRET)).length : 0;
+    const leaks = backend
+      ? backend.logs.filter(l => l.includes(FLEET_SECRET)).length
+      : 0;
     tally.add('secret_leaks', leaks);
-    tally.check(leaks === 0, 'no credential value in the reconciler logs under faults', `${leaks} lines`);
+    tally.check(
+      leaks === 0,
+      'no credential value in the reconciler logs under faults',
+      `${leaks} lines`,
+    );
     tally.write();
     kube?.faults.clear();
     await backend?.stop();
@@ -218,7 +309,15 @@ suite('fault schedules against a 200-policy fleet', () => {
   });
 
   it(`converges after each of ${SCENARIOS} randomized fault schedules`, async () => {
-    const kinds = ['latency', 'error', 'throttle', 'reset', 'conflict', 'partition', 'restart'] as const;
+    const kinds = [
+      'latency',
+      'error',
+      'throttle',
+      'reset',
+      'conflict',
+      'partition',
+      'restart',
+    ] as const;
     for (let s = 0; s < SCENARIOS; s++) {
       const rnd = prng(SEED + s);
       const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
@@ -228,7 +327,11 @@ suite('fault schedules against a 200-policy fleet', () => {
       const edits = 1 + Math.floor(rnd() * 6);
       for (let k = 0; k < edits; k++) {
         const name = pick([...desired.keys()]);
-        setPolicy(name, desired.get(name)!.ns, `edit-${s}-${k}.${desired.get(name)!.ns}.svc`);
+        setPolicy(
+          name,
+          desired.get(name)!.ns,
+          `edit-${s}-${k}.${desired.get(name)!.ns}.svc`,
+        );
       }
       if (rnd() < 0.5 && desired.size > FLEET - 10) {
         const name = pick([...desired.keys()]);
@@ -237,7 +340,8 @@ suite('fault schedules against a 200-policy fleet', () => {
         catalog.remove(`airoutingpolicy:default/${name}`);
       }
       if (rnd() < 0.5) {
-        const back = removed.size && rnd() < 0.5 ? pick([...removed.keys()]) : `n-${s}`;
+        const back =
+          removed.size && rnd() < 0.5 ? pick([...removed.keys()]) : `n-${s}`;
         const ns = removed.get(back)?.ns ?? `fleet-${s % NAMESPACES}`;
         setPolicy(back, ns, `new-${s}.${ns}.svc`);
       }
@@ -249,23 +353,55 @@ suite('fault schedules against a 200-policy fleet', () => {
       const partitions: string[] = [];
       for (let f = 0; f < faultCount; f++) {
         const kind = kinds[(s + f * 3 + Math.floor(rnd() * 7)) % kinds.length];
-        const verb = pick([undefined, 'patch', 'list', 'get', 'delete'] as const);
+        const verb = pick([
+          undefined,
+          'patch',
+          'list',
+          'get',
+          'delete',
+        ] as const);
         let spec: FaultSpec | undefined;
         switch (kind) {
           case 'latency':
-            spec = { kind, latencyMs: 5 + Math.floor(rnd() * 60), probability: 0.3 };
+            spec = {
+              kind,
+              latencyMs: 5 + Math.floor(rnd() * 60),
+              probability: 0.3,
+            };
             break;
           case 'error':
-            spec = { kind, verb, status: pick([500, 502, 503, 504]), probability: 0.1 + rnd() * 0.3, count: 10 + Math.floor(rnd() * 60) };
+            spec = {
+              kind,
+              verb,
+              status: pick([500, 502, 503, 504]),
+              probability: 0.1 + rnd() * 0.3,
+              count: 10 + Math.floor(rnd() * 60),
+            };
             break;
           case 'throttle':
-            spec = { kind, verb, retryAfterSeconds: pick([0, 1]), probability: 0.05 + rnd() * 0.1, count: 1 + Math.floor(rnd() * 6) };
+            spec = {
+              kind,
+              verb,
+              retryAfterSeconds: pick([0, 1]),
+              probability: 0.05 + rnd() * 0.1,
+              count: 1 + Math.floor(rnd() * 6),
+            };
             break;
           case 'reset':
-            spec = { kind, verb, probability: 0.05 + rnd() * 0.2, count: 5 + Math.floor(rnd() * 30) };
+            spec = {
+              kind,
+              verb,
+              probability: 0.05 + rnd() * 0.2,
+              count: 5 + Math.floor(rnd() * 30),
+            };
             break;
           case 'conflict':
-            spec = { kind, verb: 'patch', probability: 0.2 + rnd() * 0.5, count: 20 + Math.floor(rnd() * 80) };
+            spec = {
+              kind,
+              verb: 'patch',
+              probability: 0.2 + rnd() * 0.5,
+              count: 20 + Math.floor(rnd() * 80),
+            };
             break;
           case 'partition':
             spec = { kind, verb: pick(['list', 'patch', undefined]) };
@@ -279,7 +415,9 @@ suite('fault schedules against a 200-policy fleet', () => {
           const id = kube.faults.add(spec);
           if (spec.kind === 'partition') partitions.push(id);
         }
-        schedule.push(spec ? `${spec.kind}${spec.verb ? `/${spec.verb}` : ''}` : kind);
+        schedule.push(
+          spec ? `${spec.kind}${spec.verb ? `/${spec.verb}` : ''}` : kind,
+        );
       }
       const faultPasses = 1 + Math.floor(rnd() * 2);
       for (let p = 0; p < faultPasses; p++) {
@@ -292,7 +430,11 @@ suite('fault schedules against a 200-policy fleet', () => {
         // An edit made while the pass runs must not be lost.
         await sleep(Math.floor(rnd() * 50));
         const late = pick([...desired.keys()]);
-        setPolicy(late, desired.get(late)!.ns, `late-${s}-${p}.${desired.get(late)!.ns}.svc`);
+        setPolicy(
+          late,
+          desired.get(late)!.ns,
+          `late-${s}-${p}.${desired.get(late)!.ns}.svc`,
+        );
         if (restart && p === 0) {
           await sleep(Math.floor(rnd() * 150));
           // The backend goes away mid-pass (its clients are closed) and a new one takes over.
@@ -315,18 +457,28 @@ suite('fault schedules against a 200-policy fleet', () => {
         passes++;
         last = await lastPass();
         ok =
-          differences().length === 0 &&
-          last?.ok === true &&
-          last.writes === 0;
+          differences().length === 0 && last?.ok === true && last.writes === 0;
       }
       run++;
       maxPasses = Math.max(maxPasses, passes);
       const diff = differences();
-      if (tally.check(ok, `scenario ${s} [${schedule.join(', ')}${restart ? '' : ''}] converges in ${MAX_PASSES} passes`, `${diff.slice(0, 3).join('; ')} last=${JSON.stringify(last)}`)) {
+      if (
+        tally.check(
+          ok,
+          `scenario ${s} [${schedule.join(', ')}${
+            restart ? '' : ''
+          }] converges in ${MAX_PASSES} passes`,
+          `${diff.slice(0, 3).join('; ')} last=${JSON.stringify(last)}`,
+        )
+      ) {
         converged++;
       }
       const gone = countUnownedDeletions();
-      tally.check(gone === unownedDeletions, `scenario ${s} deleted nothing it does not own`, `${gone} planted objects gone`);
+      tally.check(
+        gone === unownedDeletions,
+        `scenario ${s} deleted nothing it does not own`,
+        `${gone} planted objects gone`,
+      );
       unownedDeletions = gone;
     }
     expect(converged).toBe(run);
@@ -339,8 +491,14 @@ suite('fault schedules against a 200-policy fleet', () => {
     const before = kube.put({
       apiVersion: BACKEND,
       kind: 'Backend',
-      metadata: { name: 'clash-llm', namespace: ns, labels: { team: 'someone-else' } },
-      spec: { endpoints: [{ fqdn: { hostname: 'theirs.example.com', port: 443 } }] },
+      metadata: {
+        name: 'clash-llm',
+        namespace: ns,
+        labels: { team: 'someone-else' },
+      },
+      spec: {
+        endpoints: [{ fqdn: { hostname: 'theirs.example.com', port: 443 } }],
+      },
     });
     setPolicy('clash', ns, `clash.${ns}.svc`);
     await backend.pass();
@@ -350,7 +508,11 @@ suite('fault schedules against a 200-policy fleet', () => {
     const after = kube.get(BACKEND, 'Backend', ns, 'clash-llm');
     const kept = after?.metadata.uid === before.metadata.uid;
     if (!kept) unownedDeletions++;
-    tally.check(kept, 'a hand-made object with a rendered name survives the policy that wanted its name', after ? 'replaced' : 'deleted');
+    tally.check(
+      kept,
+      'a hand-made object with a rendered name survives the policy that wanted its name',
+      after ? 'replaced' : 'deleted',
+    );
     expect(kept).toBe(true);
   });
 });

@@ -16,7 +16,10 @@ import { setupServer } from 'msw/node';
 import type { Entity } from '@backstage/catalog-model';
 // The views and the test renderer of the frontend plugin, which its package does not export.
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
-import { API, render } from '../../../plugins/ai-gateway/src/__testUtils__/render';
+import {
+  API,
+  render,
+} from '../../../plugins/ai-gateway/src/__testUtils__/render';
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import { AgentAccessContent } from '../../../plugins/ai-gateway/src/components/AgentAccess/AgentAccessContent';
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
@@ -32,27 +35,53 @@ jest.setTimeout(120_000);
 const tally = new Tally('frontend');
 
 suite('the frontend renders the real responses without secrets', () => {
-  const data = file && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  const data =
+    file && fs.existsSync(file)
+      ? JSON.parse(fs.readFileSync(file, 'utf8'))
+      : {};
   const server = setupServer(
-    http.get(`${API}/agents/default/weather-agent/access`, () => HttpResponse.json(data.agentAccess)),
-    http.get(`${API}/policies/default/airoutingpolicy/team1-models`, () => HttpResponse.json(data.routingStatus)),
-    http.get(`${API}/policies/default/aiaccesspolicy/ai-gateway-access`, () => HttpResponse.json(data.accessStatus)),
-    http.get(`${API}/policies/default/airoutingpolicy/far-models`, () => HttpResponse.json(data.farStatus)),
+    http.get(`${API}/agents/default/weather-agent/access`, () =>
+      HttpResponse.json(data.agentAccess),
+    ),
+    http.get(`${API}/policies/default/airoutingpolicy/team1-models`, () =>
+      HttpResponse.json(data.routingStatus),
+    ),
+    http.get(`${API}/policies/default/aiaccesspolicy/ai-gateway-access`, () =>
+      HttpResponse.json(data.accessStatus),
+    ),
+    http.get(`${API}/policies/default/airoutingpolicy/far-models`, () =>
+      HttpResponse.json(data.farStatus),
+    ),
     http.get(`${API}/gateways`, () => HttpResponse.json(data.gateways)),
-    http.post(`${API}/policies/default/airoutingpolicy/team1-models/dry-run`, () => HttpResponse.json(data.routingDryRun)),
-    http.post(`${API}/policies/default/aiaccesspolicy/ai-gateway-access/dry-run`, () => HttpResponse.json(data.accessDryRun)),
+    http.post(
+      `${API}/policies/default/airoutingpolicy/team1-models/dry-run`,
+      () => HttpResponse.json(data.routingDryRun),
+    ),
+    http.post(
+      `${API}/policies/default/aiaccesspolicy/ai-gateway-access/dry-run`,
+      () => HttpResponse.json(data.accessDryRun),
+    ),
   );
   registerMswTestHooks(server);
   let leaks = 0;
-  const entity = (name: string): Entity => data.entities.find((e: Entity) => e.metadata.name === name);
+  const entity = (name: string): Entity =>
+    data.entities.find((e: Entity) => e.metadata.name === name);
 
   const check = (page: string) => {
     const html = document.body.innerHTML;
     const found = (data.forbidden as string[]).filter(v => html.includes(v));
     leaks += found.length;
-    tally.check(found.length === 0, `no secret in the rendered ${page}`, found.map(f => f.slice(0, 12)).join(', '));
+    tally.check(
+      found.length === 0,
+      `no secret in the rendered ${page}`,
+      found.map(f => f.slice(0, 12)).join(', '),
+    );
     // Not vacuous: the page shows what it is about.
-    tally.check(html.length > 2000, `${page} rendered content`, `${html.length} characters`);
+    tally.check(
+      html.length > 2000,
+      `${page} rendered content`,
+      `${html.length} characters`,
+    );
   };
 
   afterAll(() => {
@@ -72,8 +101,12 @@ suite('the frontend renders the real responses without secrets', () => {
       ['ai-gateway-access', 'access'],
     ]) {
       const view = await render(<PolicyContent />, entity(name));
-      await userEvent.click(await screen.findByRole('button', { name: `Dry run ${name}` }));
-      const dialog = await screen.findByRole('dialog', { name: 'Dry run against the live cluster' });
+      await userEvent.click(
+        await screen.findByRole('button', { name: `Dry run ${name}` }),
+      );
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Dry run against the live cluster',
+      });
       await within(dialog).findByRole('region', { name: 'Changes' });
       check(`${kind} policy page with its dry run`);
       view.unmount();

@@ -27,7 +27,9 @@ export class Tally {
     else {
       this.failed++;
       if (this.failures.length < 200) {
-        this.failures.push(`${name}${detail ? `: ${detail.slice(0, 400)}` : ''}`);
+        this.failures.push(
+          `${name}${detail ? `: ${detail.slice(0, 400)}` : ''}`,
+        );
       }
     }
     return ok;
@@ -45,7 +47,9 @@ export class Tally {
     });
     if (file) fs.appendFileSync(file, `${line}\n`);
     if (this.failures.length) {
-      process.stderr.write(`[${this.section}] failures:\n  ${this.failures.join('\n  ')}\n`);
+      process.stderr.write(
+        `[${this.section}] failures:\n  ${this.failures.join('\n  ')}\n`,
+      );
     }
   }
 }

@@ -62,11 +62,22 @@ const PARTIAL = 'user:default/partial';
 const STRANGER = 'user:default/stranger';
 
 function demoEntities(): Entity[] {
-  const text = fs.readFileSync(path.join(repo, 'examples/ai-gateway.yaml'), 'utf8');
+  const text = fs.readFileSync(
+    path.join(repo, 'examples/ai-gateway.yaml'),
+    'utf8',
+  );
   return parseAllDocuments(text)
     .map(d => d.toJS() as Entity)
     .filter(Boolean)
-    .map((e, i) => ({ ...e, metadata: { namespace: 'default', uid: `uid-${i}`, etag: 'e0', ...e.metadata } }));
+    .map((e, i) => ({
+      ...e,
+      metadata: {
+        namespace: 'default',
+        uid: `uid-${i}`,
+        etag: 'e0',
+        ...e.metadata,
+      },
+    }));
 }
 
 function visible(user: string | undefined, e: Entity): boolean {
@@ -83,7 +94,12 @@ function canApply(user: string | undefined, ref?: string): boolean {
 
 /** Every planted value (and the base64 form the API server stores) that must never leave. */
 function forbidden(kube: KubeServer, extra: string[] = []): string[] {
-  const values = [...Object.values(PLANTED), kube.token, kube.adminToken, ...extra];
+  const values = [
+    ...Object.values(PLANTED),
+    kube.token,
+    kube.adminToken,
+    ...extra,
+  ];
   const out = new Set<string>();
   for (const v of values) {
     out.add(v);
@@ -96,7 +112,11 @@ function forbidden(kube: KubeServer, extra: string[] = []): string[] {
 
 function leaks(where: string, text: string, values: string[]): number {
   const found = values.filter(v => text.includes(v));
-  secrets.check(found.length === 0, `no secret in ${where}`, found.map(f => f.slice(0, 12)).join(', '));
+  secrets.check(
+    found.length === 0,
+    `no secret in ${where}`,
+    found.map(f => f.slice(0, 12)).join(', '),
+  );
   return found.length;
 }
 
@@ -127,9 +147,18 @@ suite('secrets and permissions', () => {
       canApply,
       aiGateway: {
         clusters: [
-          { name: 'local', url: kube.url, serviceAccountToken: kube.token, local: true },
+          {
+            name: 'local',
+            url: kube.url,
+            serviceAccountToken: kube.token,
+            local: true,
+          },
           // An unreachable cluster with a planted token: its errors must not carry the token.
-          { name: 'far', url: 'http://127.0.0.1:1', serviceAccountToken: PLANTED.clusterToken },
+          {
+            name: 'far',
+            url: 'http://127.0.0.1:1',
+            serviceAccountToken: PLANTED.clusterToken,
+          },
         ],
       },
     });
@@ -140,7 +169,10 @@ suite('secrets and permissions', () => {
         ...far.metadata,
         name: 'far-models',
         uid: 'uid-far',
-        annotations: { ...far.metadata.annotations, 'aigateway.kagenti.dev/cluster': 'far' },
+        annotations: {
+          ...far.metadata.annotations,
+          'aigateway.kagenti.dev/cluster': 'far',
+        },
       },
     });
     for (let i = 0; i < 3; i++) {
@@ -162,17 +194,35 @@ suite('secrets and permissions', () => {
   it('planted secret values appear in no REST response, log line, error or scaffolder output', async () => {
     // The managed server certificate's private key is a secret too, and so is a managed Secret's
     // value edited by hand (the drift report must name the field, never the value).
-    const server = kube.get('v1', 'Secret', 'team1', 'ai-gateway-access-mtls-server');
-    const serverKey = server ? Buffer.from(server.data['tls.key'], 'base64').toString() : '';
+    const server = kube.get(
+      'v1',
+      'Secret',
+      'team1',
+      'ai-gateway-access-mtls-server',
+    );
+    const serverKey = server
+      ? Buffer.from(server.data['tls.key'], 'base64').toString()
+      : '';
     const keyLine = serverKey.split('\n').find(l => l.length > 40) ?? '';
-    secrets.check(!!keyLine, 'the managed server key exists (so the check below is not vacuous)');
+    secrets.check(
+      !!keyLine,
+      'the managed server key exists (so the check below is not vacuous)',
+    );
     const ca = kube.get('v1', 'Secret', 'team1', 'ai-gateway-access-mtls-ca')!;
-    kube.put({ ...ca, data: { ...ca.data, 'ca.crt': Buffer.from(PLANTED.handEdited).toString('base64') } });
+    kube.put({
+      ...ca,
+      data: {
+        ...ca.data,
+        'ca.crt': Buffer.from(PLANTED.handEdited).toString('base64'),
+      },
+    });
     const values = forbidden(kube, keyLine ? [keyLine] : []);
 
     const responses: string[] = [];
     const call = async (method: 'get' | 'post', url: string, user = ADMIN) => {
-      const res = await (request(backend.http) as any)[method](url).set('Authorization', asUser(user));
+      const res = await (request(backend.http) as any)
+        [method](url)
+        .set('Authorization', asUser(user));
       responses.push(`${method} ${url} ${res.status} ${res.text}`);
       return res;
     };
@@ -181,9 +231,16 @@ suite('secrets and permissions', () => {
     for (const agent of ['weather-agent', 'research-agent']) {
       await call('get', `/api/ai-gateway/agents/default/${agent}/access`);
     }
-    for (const p of ['airoutingpolicy/team1-models', 'aiaccesspolicy/ai-gateway-access', 'airoutingpolicy/far-models']) {
+    for (const p of [
+      'airoutingpolicy/team1-models',
+      'aiaccesspolicy/ai-gateway-access',
+      'airoutingpolicy/far-models',
+    ]) {
       await call('get', `/api/ai-gateway/policies/default/${p}`);
-      const dry = await call('post', `/api/ai-gateway/policies/default/${p}/dry-run`);
+      const dry = await call(
+        'post',
+        `/api/ai-gateway/policies/default/${p}/dry-run`,
+      );
       if (p.startsWith('aiaccess')) {
         secrets.check(
           JSON.stringify(dry.body).includes('ca.crt'),
@@ -202,31 +259,57 @@ suite('secrets and permissions', () => {
       data: { wrongKey: Buffer.from(PLANTED.openai).toString('base64') },
     });
     await backend.pass();
-    await call('get', '/api/ai-gateway/policies/default/airoutingpolicy/team1-models');
+    await call(
+      'get',
+      '/api/ai-gateway/policies/default/airoutingpolicy/team1-models',
+    );
     // Faults whose answers the API server might fill with request data.
     kube.faults.add({ kind: 'error', status: 500, count: 30 });
     await backend.pass().catch(() => undefined);
-    await call('post', '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/reconcile');
+    await call(
+      'post',
+      '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/reconcile',
+    );
     kube.faults.clear();
     await call('get', '/api/ai-gateway/health');
 
     // The bodies the frontend would get, for the frontend suite to render (see frontend.test.tsx).
     if (process.env.RELIABILITY_RESPONSES) {
       const body = async (url: string, user = ADMIN) =>
-        (await request(backend.http).get(url).set('Authorization', asUser(user))).body;
+        (
+          await request(backend.http)
+            .get(url)
+            .set('Authorization', asUser(user))
+        ).body;
       const dryRun = async (url: string) =>
-        (await request(backend.http).post(url).set('Authorization', asUser(ADMIN))).body;
+        (
+          await request(backend.http)
+            .post(url)
+            .set('Authorization', asUser(ADMIN))
+        ).body;
       fs.writeFileSync(
         process.env.RELIABILITY_RESPONSES,
         JSON.stringify({
           forbidden: values,
-          agentAccess: await body('/api/ai-gateway/agents/default/weather-agent/access'),
-          routingStatus: await body('/api/ai-gateway/policies/default/airoutingpolicy/team1-models'),
-          accessStatus: await body('/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access'),
-          farStatus: await body('/api/ai-gateway/policies/default/airoutingpolicy/far-models'),
+          agentAccess: await body(
+            '/api/ai-gateway/agents/default/weather-agent/access',
+          ),
+          routingStatus: await body(
+            '/api/ai-gateway/policies/default/airoutingpolicy/team1-models',
+          ),
+          accessStatus: await body(
+            '/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access',
+          ),
+          farStatus: await body(
+            '/api/ai-gateway/policies/default/airoutingpolicy/far-models',
+          ),
           gateways: await body('/api/ai-gateway/gateways'),
-          routingDryRun: await dryRun('/api/ai-gateway/policies/default/airoutingpolicy/team1-models/dry-run'),
-          accessDryRun: await dryRun('/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/dry-run'),
+          routingDryRun: await dryRun(
+            '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/dry-run',
+          ),
+          accessDryRun: await dryRun(
+            '/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/dry-run',
+          ),
           entities: demoEntities(),
         }),
       );
@@ -238,10 +321,20 @@ suite('secrets and permissions', () => {
     const config = new ConfigReader({
       aiGateway: {
         defaultCluster: 'local',
-        clusters: [{ name: 'local', url: kube.url, serviceAccountToken: kube.token, local: true }],
+        clusters: [
+          {
+            name: 'local',
+            url: kube.url,
+            serviceAccountToken: kube.token,
+            local: true,
+          },
+        ],
       },
     });
-    const policyYaml = fs.readFileSync(path.join(repo, 'examples/ai-gateway.yaml'), 'utf8');
+    const policyYaml = fs.readFileSync(
+      path.join(repo, 'examples/ai-gateway.yaml'),
+      'utf8',
+    );
     const entities = demoEntities();
     const outputs: string[] = [];
     const errors: string[] = [];
@@ -249,10 +342,15 @@ suite('secrets and permissions', () => {
       const logger = new CaptureLogger(scaffolderLogs);
       const ctx = {
         ...createMockActionContext({
-          input,
+          input: input as any,
           logger,
-          secrets: { token: PLANTED.scaffolderSecret, backstageToken: PLANTED.scaffolderSecret },
-          workspacePath: fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'rel-ws-')),
+          secrets: {
+            token: PLANTED.scaffolderSecret,
+            backstageToken: PLANTED.scaffolderSecret,
+          },
+          workspacePath: fs.mkdtempSync(
+            path.join(require('node:os').tmpdir(), 'rel-ws-'),
+          ),
         }),
         getInitiatorCredentials: async () => mockCredentials.user(ADMIN),
         isDryRun: false,
@@ -264,17 +362,32 @@ suite('secrets and permissions', () => {
       }
       outputs.push(JSON.stringify((ctx.output as jest.Mock).mock.calls));
     };
-    const apply = createPolicyApplyAction({ config, catalog: backend.catalog.service(), ...backend.services });
+    const apply = createPolicyApplyAction({
+      config,
+      catalog: backend.catalog.service(),
+      ...backend.services,
+    });
     for (const e of entities.filter(x => x.kind.startsWith('AI'))) {
-      const { namespace: _n, uid: _u, etag: _e, ...metadata } = e.metadata as any;
+      const {
+        namespace: _n,
+        uid: _u,
+        etag: _e,
+        ...metadata
+      } = e.metadata as any;
       await runAction(apply, { entity: { ...e, metadata }, dryRun: true });
       await runAction(apply, { entityRef: stringifyEntityRef(e) });
     }
     await runAction(createPolicyValidateAction(), { entity: policyYaml });
-    await runAction(createAgentAccessAction({ config, catalog: backend.catalog.service() }), {
-      entityRef: 'component:default/weather-agent',
-    });
-    secrets.check(outputs.some(o => o.includes('"objects"')), 'the scaffolder dry run output objects (not vacuous)');
+    await runAction(
+      createAgentAccessAction({ config, catalog: backend.catalog.service() }),
+      {
+        entityRef: 'component:default/weather-agent',
+      },
+    );
+    secrets.check(
+      outputs.some(o => o.includes('"objects"')),
+      'the scaffolder dry run output objects (not vacuous)',
+    );
     leakCount += leaks('scaffolder outputs', outputs.join('\n'), values);
     leakCount += leaks('scaffolder logs', scaffolderLogs.join('\n'), values);
     leakCount += leaks('scaffolder errors', errors.join('\n'), values);
@@ -285,17 +398,31 @@ suite('secrets and permissions', () => {
     await backend.pass();
     const writes: Array<[string, string]> = [
       ['post', '/api/ai-gateway/reconcile'],
-      ['post', '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/reconcile'],
-      ['post', '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/dry-run'],
-      ['post', '/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/reconcile'],
-      ['post', '/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/dry-run'],
+      [
+        'post',
+        '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/reconcile',
+      ],
+      [
+        'post',
+        '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/dry-run',
+      ],
+      [
+        'post',
+        '/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/reconcile',
+      ],
+      [
+        'post',
+        '/api/ai-gateway/policies/default/aiaccesspolicy/ai-gateway-access/dry-run',
+      ],
     ];
     for (const user of [DEV, PARTIAL, STRANGER, LEAD]) {
       for (const [method, url] of writes) {
         const allowed = user === LEAD && url.includes('/team1-models/');
         // Edit the live resource first, so a write that slips through is visible.
         const before = clusterClock(kube);
-        const res = await (request(backend.http) as any)[method](url).set('Authorization', asUser(user));
+        const res = await (request(backend.http) as any)
+          [method](url)
+          .set('Authorization', asUser(user));
         const refused = [401, 403, 404].includes(res.status);
         perms.check(
           allowed ? res.status === 200 : refused,
@@ -303,34 +430,61 @@ suite('secrets and permissions', () => {
           `${res.status} ${res.text.slice(0, 200)}`,
         );
         if (!allowed && !url.endsWith('/dry-run')) {
-          perms.check(clusterClock(kube) === before, `${user} ${url} changed nothing`);
+          perms.check(
+            clusterClock(kube) === before,
+            `${user} ${url} changed nothing`,
+          );
         }
       }
     }
     // Unauthenticated callers.
     for (const [method, url] of writes) {
-      const res = await (request(backend.http) as any)[method](url).set('Authorization', mockCredentials.none.header());
-      perms.check(res.status === 401, `unauthenticated ${url} is refused`, String(res.status));
+      const res = await (request(backend.http) as any)
+        [method](url)
+        .set('Authorization', mockCredentials.none.header());
+      perms.check(
+        res.status === 401,
+        `unauthenticated ${url} is refused`,
+        String(res.status),
+      );
     }
 
     // Scaffolder apply, dry run and real run, as users without the permission.
     const config = new ConfigReader({
       aiGateway: {
         defaultCluster: 'local',
-        clusters: [{ name: 'local', url: kube.url, serviceAccountToken: kube.token, local: true }],
+        clusters: [
+          {
+            name: 'local',
+            url: kube.url,
+            serviceAccountToken: kube.token,
+            local: true,
+          },
+        ],
       },
     });
-    const apply = createPolicyApplyAction({ config, catalog: backend.catalog.service(), ...backend.services });
+    const apply = createPolicyApplyAction({
+      config,
+      catalog: backend.catalog.service(),
+      ...backend.services,
+    });
     const entities = demoEntities().filter(e => e.kind.startsWith('AI'));
     for (const user of [DEV, PARTIAL, LEAD, ADMIN]) {
       for (const e of entities) {
         for (const dryRun of [true, false]) {
           const ref = stringifyEntityRef(e);
           const allowed = canApply(user, ref) && visible(user, e);
-          const { namespace: _n, uid: _u, etag: _et, ...metadata } = e.metadata as any;
+          const {
+            namespace: _n,
+            uid: _u,
+            etag: _et,
+            ...metadata
+          } = e.metadata as any;
           const ctx = {
             ...createMockActionContext({
-              input: dryRun ? { entity: { ...e, metadata }, dryRun } : { entityRef: ref },
+              input: dryRun
+                ? { entity: { ...e, metadata }, dryRun }
+                : { entityRef: ref },
             }),
             getInitiatorCredentials: async () => mockCredentials.user(user),
             isDryRun: false,
@@ -343,19 +497,30 @@ suite('secrets and permissions', () => {
             error = err as Error;
           }
           perms.check(
-            allowed ? !error : ['NotAllowedError', 'NotFoundError'].includes(String(error?.name)),
-            `scaffolder apply ${dryRun ? 'dry run' : 'real'} of ${ref} by ${user} is ${allowed ? 'allowed' : 'refused'}`,
+            allowed
+              ? !error
+              : ['NotAllowedError', 'NotFoundError'].includes(
+                  String(error?.name),
+                ),
+            `scaffolder apply ${
+              dryRun ? 'dry run' : 'real'
+            } of ${ref} by ${user} is ${allowed ? 'allowed' : 'refused'}`,
             `${error?.name}: ${error?.message?.slice(0, 200)}`,
           );
           if (!allowed && !dryRun) {
-            perms.check(clusterClock(kube) === before, `scaffolder apply by ${user} changed nothing`);
+            perms.check(
+              clusterClock(kube) === before,
+              `scaffolder apply by ${user} changed nothing`,
+            );
           }
         }
       }
     }
     // Every apply decision the backend asked for named the policy (no blanket check on a user).
     perms.check(
-      backend.authorizations.filter(a => a.user && a.permission === 'ai-gateway.policy.apply').length > 0,
+      backend.authorizations.filter(
+        a => a.user && a.permission === 'ai-gateway.policy.apply',
+      ).length > 0,
       'the backend asked the permission framework',
     );
     expect(perms.failed).toBe(0);
@@ -366,7 +531,13 @@ suite('secrets and permissions', () => {
     const get = (url: string, user: string) =>
       request(backend.http).get(url).set('Authorization', asUser(user));
     // The routing policy, its models and providers, as they would show.
-    const routingMarks = ['team1-models', 'gpt-4o', 'claude-3-5-sonnet', 'api.openai.com', 'openai-secret'];
+    const routingMarks = [
+      'team1-models',
+      'gpt-4o',
+      'claude-3-5-sonnet',
+      'api.openai.com',
+      'openai-secret',
+    ];
     const accessMarks = ['ai-gateway-access', 'spire-bundle'];
     const urls = [
       '/api/ai-gateway/gateways',
@@ -389,7 +560,8 @@ suite('secrets and permissions', () => {
       for (const url of urls) {
         const res = await get(url, user);
         // A 404 names what was asked for, exactly as for a policy that does not exist.
-        const shown = res.status === 404 ? [] : marks.filter(m => res.text.includes(m));
+        const shown =
+          res.status === 404 ? [] : marks.filter(m => res.text.includes(m));
         perms.check(
           res.status < 500 && shown.length === 0,
           `${user} GET ${url} shows no policy it cannot read`,
@@ -401,17 +573,29 @@ suite('secrets and permissions', () => {
     const config = new ConfigReader({
       aiGateway: {
         defaultCluster: 'local',
-        clusters: [{ name: 'local', url: kube.url, serviceAccountToken: kube.token, local: true }],
+        clusters: [
+          {
+            name: 'local',
+            url: kube.url,
+            serviceAccountToken: kube.token,
+            local: true,
+          },
+        ],
       },
     });
-    const lookup = createAgentAccessAction({ config, catalog: backend.catalog.service() });
+    const lookup = createAgentAccessAction({
+      config,
+      catalog: backend.catalog.service(),
+    });
     for (const [user, marks] of [
       [DEV, []],
       [PARTIAL, routingMarks],
       [STRANGER, [...routingMarks, ...accessMarks]],
     ] as const) {
       const ctx = {
-        ...createMockActionContext({ input: { entityRef: 'component:default/weather-agent' } }),
+        ...createMockActionContext({
+          input: { entityRef: 'component:default/weather-agent' },
+        }),
         getInitiatorCredentials: async () => mockCredentials.user(user),
         isDryRun: false,
       };
@@ -421,11 +605,16 @@ suite('secrets and permissions', () => {
       } catch (e) {
         error = e as Error;
       }
-      const text = `${JSON.stringify((ctx.output as jest.Mock).mock.calls)} ${error?.message ?? ''}`;
+      const text = `${JSON.stringify((ctx.output as jest.Mock).mock.calls)} ${
+        error?.message ?? ''
+      }`;
       const shown = marks.filter(m => text.includes(m));
       perms.check(
-        shown.length === 0 && (user !== DEV || routingMarks.some(m => text.includes(m))),
-        `scaffolder agent access as ${user} shows ${user === DEV ? 'the policies' : 'no policy it cannot read'}`,
+        shown.length === 0 &&
+          (user !== DEV || routingMarks.some(m => text.includes(m))),
+        `scaffolder agent access as ${user} shows ${
+          user === DEV ? 'the policies' : 'no policy it cannot read'
+        }`,
         `shows ${shown.join(', ')}; ${error?.name ?? ''} ${text.slice(0, 200)}`,
       );
     }

@@ -32,7 +32,10 @@ import { RECONCILE_TASK_ID } from '@kagenti/backstage-plugin-ai-gateway-backend/
 
 /** A logger keeping every line and its fields, for secret checks. */
 export class CaptureLogger implements LoggerService {
-  constructor(readonly lines: string[] = [], private readonly meta: object = {}) {}
+  constructor(
+    readonly lines: string[] = [],
+    private readonly meta: object = {},
+  ) {}
   private push(level: string, message: string, meta?: unknown) {
     let extra = '';
     try {
@@ -43,10 +46,18 @@ export class CaptureLogger implements LoggerService {
     this.lines.push(`${level} ${message} ${extra}`);
   }
   error(message: string, meta?: Error | object) {
-    this.push('error', message, meta instanceof Error ? { error: `${meta.stack}` } : meta);
+    this.push(
+      'error',
+      message,
+      meta instanceof Error ? { error: `${meta.stack}` } : meta,
+    );
   }
   warn(message: string, meta?: Error | object) {
-    this.push('warn', message, meta instanceof Error ? { error: `${meta.stack}` } : meta);
+    this.push(
+      'warn',
+      message,
+      meta instanceof Error ? { error: `${meta.stack}` } : meta,
+    );
   }
   info(message: string, meta?: Error | object) {
     this.push('info', message, meta);
@@ -60,19 +71,28 @@ export class CaptureLogger implements LoggerService {
 }
 
 export type Visibility = (user: string | undefined, entity: Entity) => boolean;
-export type ApplyDecision = (user: string | undefined, resourceRef?: string) => boolean;
+export type ApplyDecision = (
+  user: string | undefined,
+  resourceRef?: string,
+) => boolean;
 
 export class TestCatalog {
   /** Entity lookups by name that return a different entity (bad inputs the catalog never validated). */
   readonly aliases = new Map<string, Entity>();
 
-  constructor(public entities: Entity[], public visible: Visibility = () => true) {}
+  constructor(
+    public entities: Entity[],
+    public visible: Visibility = () => true,
+  ) {}
 
   upsert(entity: Entity) {
     const ref = stringifyEntityRef(entity);
     this.entities = [
       ...this.entities.filter(e => stringifyEntityRef(e) !== ref),
-      { ...entity, metadata: { ...entity.metadata, etag: `e${Math.random()}` } },
+      {
+        ...entity,
+        metadata: { ...entity.metadata, etag: `e${Math.random()}` },
+      },
     ];
   }
 
@@ -83,7 +103,9 @@ export class TestCatalog {
   service() {
     const userOf = (options: any): string | undefined => {
       const p = options?.credentials?.principal;
-      return p?.type === 'service' ? undefined : p?.userEntityRef ?? 'anonymous';
+      return p?.type === 'service'
+        ? undefined
+        : p?.userEntityRef ?? 'anonymous';
     };
     const canSee = (options: any, e: Entity) => {
       const user = userOf(options);
@@ -99,18 +121,28 @@ export class TestCatalog {
               filters.some(
                 (f: any) =>
                   !f.kind ||
-                  [f.kind].flat().some((k: string) => k.toLowerCase() === e.kind.toLowerCase()),
+                  [f.kind]
+                    .flat()
+                    .some(
+                      (k: string) => k.toLowerCase() === e.kind.toLowerCase(),
+                    ),
               )),
         );
         return { items: structuredClone(items) };
       }) as any,
       getEntityByRef: (async (ref: any, options: any) => {
         const r = typeof ref === 'string' ? parseEntityRef(ref) : ref;
-        const key = `${r.kind}:${r.namespace ?? 'default'}/${r.name}`.toLowerCase();
+        const key = `${r.kind}:${r.namespace ?? 'default'}/${
+          r.name
+        }`.toLowerCase();
         const alias = this.aliases.get(key);
         if (alias) return alias;
-        const found = this.entities.find(e => stringifyEntityRef(e).toLowerCase() === key);
-        return found && canSee(options, found) ? structuredClone(found) : undefined;
+        const found = this.entities.find(
+          e => stringifyEntityRef(e).toLowerCase() === key,
+        );
+        return found && canSee(options, found)
+          ? structuredClone(found)
+          : undefined;
       }) as any,
     });
   }
@@ -121,9 +153,18 @@ export interface TestBackend {
   catalog: TestCatalog;
   logs: string[];
   /** Every permission request the backend made: user, permission and resource. */
-  authorizations: Array<{ user?: string; permission: string; resourceRef?: string; result: string }>;
+  authorizations: Array<{
+    user?: string;
+    permission: string;
+    resourceRef?: string;
+    result: string;
+  }>;
   /** The services a scaffolder module would get, for calling the actions against this backend. */
-  services: { auth: AuthService; discovery: DiscoveryService; permissions: PermissionsService };
+  services: {
+    auth: AuthService;
+    discovery: DiscoveryService;
+    permissions: PermissionsService;
+  };
   pass(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -140,9 +181,15 @@ export async function startBackend(options: {
     const p = opts?.credentials?.principal;
     const user = p?.type === 'service' ? undefined : p?.userEntityRef;
     return requests.map(r => {
-      const allowed = p?.type === 'service' || options.canApply(user, r.resourceRef);
+      const allowed =
+        p?.type === 'service' || options.canApply(user, r.resourceRef);
       const result = allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY;
-      authorizations.push({ user, permission: r.permission?.name, resourceRef: r.resourceRef, result });
+      authorizations.push({
+        user,
+        permission: r.permission?.name,
+        resourceRef: r.resourceRef,
+        result,
+      });
       return { result };
     });
   };
