@@ -265,7 +265,6 @@ export const failoverSchema = z.strictObject({
     .describe('Retries per request.'),
 });
 
-
 export const modelRouteSchema = z.strictObject({
   name: z.string().min(1).max(253).regex(MODEL_NAME_PATTERN, {
     error: 'must not contain control characters',
