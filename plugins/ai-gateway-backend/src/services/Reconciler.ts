@@ -806,6 +806,7 @@ export class Reconciler {
             }
           }),
         );
+        if (errors.size === 0) engine.applied?.(live, observed);
         await writeStatus(d);
       }),
     );

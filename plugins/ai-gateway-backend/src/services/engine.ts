@@ -35,6 +35,11 @@ export interface Engine {
   /** Trust bundle ConfigMaps a policy reads, as `namespace/name`. */
   bundleRefs(policy: KubeObject): string[];
   render(policy: KubeObject, observed: ObservedCluster): Promise<RenderOutcome>;
+  /**
+   * Called once a policy's rendered objects are applied: the cluster now holds what the last
+   * render asked for, so that render stays valid for the state just written.
+   */
+  applied?(policy: KubeObject, observed: ObservedCluster): void;
   status(
     policy: KubeObject,
     render: RenderOutcome,

@@ -192,6 +192,12 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
       return outcome;
     },
 
+    applied(policy, observed) {
+      const key = `${observed.cluster}/${policy.kind}/${policy.metadata.namespace}/${policy.metadata.name}`;
+      const hit = memo.get(key);
+      if (hit) hit.fingerprint = fingerprintOf(policy, observed);
+    },
+
     status(policy, render, observed, applyErrors, now) {
       const detail = render.detail as Detail | undefined;
       const namespace = policy.metadata.namespace ?? '';
