@@ -104,6 +104,8 @@ suite('fault schedules against a 200-policy fleet', () => {
   let converged = 0;
   let unownedDeletions = 0;
   let run = 0;
+  const hits = new Map<string, number>();
+  const totalHits = new Map<string, number>();
 
   const start = () =>
     // No grace period before deleting the resource of a removed policy: removals must converge
@@ -277,6 +279,13 @@ suite('fault schedules against a 200-policy fleet', () => {
         `p-${n}`,
       );
     }
+    // Count the faults kube-server actually injects, so a schedule that never fired shows.
+    const pick = kube.faults.pick.bind(kube.faults);
+    kube.faults.pick = (r: any) => {
+      const picked = pick(r);
+      for (const f of picked) hits.set(f.kind, (hits.get(f.kind) ?? 0) + 1);
+      return picked;
+    };
     await start();
     await backend.pass();
     await backend.pass();
@@ -301,6 +310,9 @@ suite('fault schedules against a 200-policy fleet', () => {
       leaks === 0,
       'no credential value in the reconciler logs under faults',
       `${leaks} lines`,
+    );
+    process.stderr.write(
+      `[faults] injected: ${JSON.stringify(Object.fromEntries(totalHits))}\n`,
     );
     tally.write();
     kube?.faults.clear();
@@ -333,7 +345,9 @@ suite('fault schedules against a 200-policy fleet', () => {
           `edit-${s}-${k}.${desired.get(name)!.ns}.svc`,
         );
       }
+      let removedNow = false;
       if (rnd() < 0.5 && desired.size > FLEET - 10) {
+        removedNow = true;
         const name = pick([...desired.keys()]);
         removed.set(name, { ns: desired.get(name)!.ns });
         desired.delete(name);
@@ -353,13 +367,12 @@ suite('fault schedules against a 200-policy fleet', () => {
       const partitions: string[] = [];
       for (let f = 0; f < faultCount; f++) {
         const kind = kinds[(s + f * 3 + Math.floor(rnd() * 7)) % kinds.length];
-        const verb = pick([
-          undefined,
-          'patch',
-          'list',
-          'get',
-          'delete',
-        ] as const);
+        // Verbs the passes of this scenario make (a delete only when a policy was removed).
+        const verb = pick(
+          removedNow
+            ? ([undefined, 'patch', 'list', 'delete'] as const)
+            : ([undefined, 'patch', 'list'] as const),
+        );
         let spec: FaultSpec | undefined;
         switch (kind) {
           case 'latency':
@@ -383,7 +396,7 @@ suite('fault schedules against a 200-policy fleet', () => {
               kind,
               verb,
               retryAfterSeconds: pick([0, 1]),
-              probability: 0.05 + rnd() * 0.1,
+              probability: 0.2 + rnd() * 0.3,
               count: 1 + Math.floor(rnd() * 6),
             };
             break;
@@ -391,7 +404,7 @@ suite('fault schedules against a 200-policy fleet', () => {
             spec = {
               kind,
               verb,
-              probability: 0.05 + rnd() * 0.2,
+              probability: 0.2 + rnd() * 0.3,
               count: 5 + Math.floor(rnd() * 30),
             };
             break;
@@ -445,6 +458,15 @@ suite('fault schedules against a 200-policy fleet', () => {
           await passing;
         }
       }
+
+      const fired = [...hits.values()].reduce((a, b) => a + b, 0);
+      tally.check(
+        fired > 0 || (restart && schedule.length === 1),
+        `scenario ${s} [${schedule.join(', ')}] injected faults`,
+        JSON.stringify(Object.fromEntries(hits)),
+      );
+      for (const [k, v] of hits) totalHits.set(k, (totalHits.get(k) ?? 0) + v);
+      hits.clear();
 
       // Faults stop: count the passes until the cluster holds the catalog's state and a pass
       // writes nothing.
