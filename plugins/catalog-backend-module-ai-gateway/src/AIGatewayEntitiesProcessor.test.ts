@@ -139,6 +139,25 @@ describe('AIGatewayEntitiesProcessor', () => {
     );
   });
 
+  // Found by the reliability campaign (packages/reliability): 3000 subjects outside the trust
+  // domain made a processing error of 380 kB.
+  it('lists the first 20 problems of a policy with thousands, and counts the rest', async () => {
+    const entity = accessPolicy();
+    (entity.spec as any).mtls.allowedSubjects = Array.from(
+      { length: 3000 },
+      (_, i) => ({ spiffeId: `spiffe://other.example/sa/${i}` }),
+    );
+    const error = await process(entity).catch(e => e);
+    expect(error.name).toBe('InputError');
+    expect(error.message).toMatch(
+      /^Invalid AIAccessPolicy "ai-gateway-access": spec\.mtls\.allowedSubjects\[0\]\.spiffeId: is in trust domain "other\.example"/,
+    );
+    expect(error.message).toContain('allowedSubjects[19]');
+    expect(error.message).not.toContain('allowedSubjects[20]');
+    expect(error.message).toMatch(/; and 2980 more problems \(3000 in all\)$/);
+    expect(error.message.length).toBeLessThan(4000);
+  });
+
   it('leaves other entities alone', async () => {
     const component: Entity = {
       apiVersion: 'backstage.io/v1alpha1',

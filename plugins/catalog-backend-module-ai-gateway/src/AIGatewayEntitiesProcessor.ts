@@ -26,6 +26,9 @@ import {
 
 const POLICY_KINDS = [ROUTING_POLICY_KIND, ACCESS_POLICY_KIND];
 
+/** Problems listed in a processing error; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 20;
+
 export function isPolicyEntity(entity: Entity): boolean {
   return (
     entity.apiVersion === AI_GATEWAY_API_VERSION &&
@@ -57,10 +60,20 @@ export class AIGatewayEntitiesProcessor implements CatalogProcessor {
     }
     const result = validatePolicyEntity(entity);
     if (!result.ok) {
+      // A spec with thousands of bad entries would otherwise make a message of hundreds of
+      // kilobytes, stored by the catalog and shown whole on the entity's page.
+      const listed = result.problems.slice(0, MAX_LISTED_PROBLEMS);
+      const more = result.problems.length - listed.length;
       throw new InputError(
-        `Invalid ${entity.kind} "${entity.metadata.name}": ${result.problems
+        `Invalid ${entity.kind} "${entity.metadata.name}": ${listed
           .map(formatProblem)
-          .join('; ')}`,
+          .join('; ')}${
+          more > 0
+            ? `; and ${more} more problem${more === 1 ? '' : 's'} (${
+                result.problems.length
+              } in all)`
+            : ''
+        }`,
       );
     }
     const { owner, system, spec } = result.value;
