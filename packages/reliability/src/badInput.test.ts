@@ -138,7 +138,11 @@ suite('bad input through every door', () => {
           crash('processor', input, `unclear: ${err.message.slice(0, 200)}`);
         } else if (err.message.length > 16_384) {
           // The catalog stores the message and shows it whole on the entity page.
-          crash('processor', input, `a ${err.message.length}-character message`);
+          crash(
+            'processor',
+            input,
+            `a ${err.message.length}-character message`,
+          );
         } else {
           tally.check(
             emitted.length === 0,
