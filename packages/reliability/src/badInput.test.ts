@@ -309,6 +309,12 @@ suite('bad input through every door', () => {
           input,
           `unclear ${rec.status}: ${JSON.stringify(rec.body).slice(0, 200)}`,
         );
+      } else if (rec.body.error.message.length > 16_384) {
+        crash(
+          'rest reconcile',
+          input,
+          `a ${rec.body.error.message.length}-character message`,
+        );
       } else tally.check(true, `rest reconcile ${input.id}`);
 
       const status = await request(backend.http)
@@ -414,6 +420,13 @@ suite('bad input through every door', () => {
                 `scaffolder ${name} ${variant}`,
                 input,
                 `unclear: ${err.message.slice(0, 200)}`,
+              );
+            } else if (err.message.length > 16_384) {
+              // The task log shows it whole.
+              crash(
+                `scaffolder ${name} ${variant}`,
+                input,
+                `a ${err.message.length}-character message`,
               );
             } else {
               const outputs = (ctx.output as jest.Mock).mock.calls.map(
