@@ -34,6 +34,13 @@ import {
 // `yarn test:unit` so the campaign does not run twice in `npm test`.
 const suite = process.env.RELIABILITY_METRICS ? describe : describe.skip;
 
+/** Rejections nobody handled while the suite ran: crashes waiting to happen in a real backend. */
+const unhandled: string[] = [];
+const onUnhandled = (reason: unknown) => {
+  unhandled.push(String((reason as Error)?.stack ?? reason).slice(0, 300));
+};
+process.on('unhandledRejection', onUnhandled);
+
 jest.setTimeout(600_000);
 
 const repo = path.resolve(__dirname, '../../..');
@@ -99,6 +106,13 @@ suite('bad input through every door', () => {
     tally.add('bad_inputs', inputs.length);
     tally.add('crashes', crashed.size);
     tally.add('partial_applies', partial.size);
+    process.off('unhandledRejection', onUnhandled);
+    tally.add('crashes', unhandled.length);
+    tally.check(
+      unhandled.length === 0,
+      'no unhandled promise rejection',
+      unhandled.join(' | '),
+    );
     tally.write();
     await backend?.stop();
     await kube?.stop();

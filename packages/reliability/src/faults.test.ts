@@ -16,6 +16,13 @@ import { TestBackend, TestCatalog, startBackend } from './testing/backend';
 // `yarn test:unit` so the campaign does not run twice in `npm test`.
 const suite = process.env.RELIABILITY_METRICS ? describe : describe.skip;
 
+/** Rejections nobody handled while the suite ran: crashes waiting to happen in a real backend. */
+const unhandled: string[] = [];
+const onUnhandled = (reason: unknown) => {
+  unhandled.push(String((reason as Error)?.stack ?? reason).slice(0, 300));
+};
+process.on('unhandledRejection', onUnhandled);
+
 jest.setTimeout(600_000);
 
 const SCENARIOS = Number(process.env.RELIABILITY_FAULT_SCENARIOS ?? 50);
@@ -313,6 +320,13 @@ suite('fault schedules against a 200-policy fleet', () => {
     );
     process.stderr.write(
       `[faults] injected: ${JSON.stringify(Object.fromEntries(totalHits))}\n`,
+    );
+    process.off('unhandledRejection', onUnhandled);
+    tally.add('crashes', unhandled.length);
+    tally.check(
+      unhandled.length === 0,
+      'no unhandled promise rejection',
+      unhandled.join(' | '),
     );
     tally.write();
     kube?.faults.clear();
