@@ -339,6 +339,40 @@ suite('bad input through every door', () => {
       expectUnchanged(kube, before, 'rest', input);
     }
 
+    // Malformed requests: a client error, never a 5xx.
+    for (const [method, url, body] of [
+      ['post', '/api/ai-gateway/policies/default/aipolicy/x/dry-run'],
+      [
+        'post',
+        '/api/ai-gateway/policies/default/airoutingpolicy/%00/reconcile',
+      ],
+      [
+        'get',
+        `/api/ai-gateway/policies/default/airoutingpolicy/${'a'.repeat(10000)}`,
+      ],
+      ['get', '/api/ai-gateway/policies/default/airoutingpolicy/%E0%A4%A'],
+      ['get', '/api/ai-gateway/agents/default/%2e%2e%2f%2e%2e/access'],
+      ['get', '/api/ai-gateway/agents/x:y:z/w/access'],
+      [
+        'post',
+        '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/dry-run',
+        '{"unterminated',
+      ],
+      ['post', '/api/ai-gateway/reconcile', '[1,2,'],
+    ] as Array<[string, string, string?]>) {
+      let call = (request(backend.http) as any)
+        [method](url)
+        .set('Authorization', asUser(ADMIN));
+      if (body) call = call.set('Content-Type', 'application/json').send(body);
+      const res = await call;
+      if (res.status >= 500) crashed.add(`rest ${method} ${url.slice(0, 80)}`);
+      tally.check(
+        res.status < 500,
+        `malformed ${method} ${url.slice(0, 80)} is a client error`,
+        `${res.status} ${res.text.slice(0, 200)}`,
+      );
+    }
+
     // The whole corpus in the catalog at once (as if the processor had let it through).
     backend.catalog.entities = inputs
       .filter(i => catalogShaped(i.entity))
