@@ -368,7 +368,7 @@ async function main() {
   const {
     postgresUnavailable,
     startTestPostgres,
-  } = require('../src/testing/postgres');
+  } = require('../src/__testUtils__/postgres');
   let database = { client: 'better-sqlite3', connection: ':memory:' };
   if (process.env.BENCH_DATABASE !== 'sqlite' && !postgresUnavailable()) {
     pg = await startTestPostgres();
@@ -551,17 +551,18 @@ async function main() {
     for (const o of list.items) {
       // Server-set fields go; ownerReferences stay (kube-server collects garbage only when an
       // owner is deleted), so kubectl sends exactly what the reconciler sent.
-      const {
-        uid,
-        resourceVersion,
-        managedFields,
-        creationTimestamp,
-        generation,
-        ...meta
-      } = o.metadata;
-      void uid, resourceVersion, managedFields, creationTimestamp, generation;
-      const { status, ...rest } = o;
-      void status;
+      const meta = { ...o.metadata };
+      for (const field of [
+        'uid',
+        'resourceVersion',
+        'managedFields',
+        'creationTimestamp',
+        'generation',
+      ]) {
+        delete meta[field];
+      }
+      const rest = { ...o };
+      delete rest.status;
       // The same objects in twin namespaces, so kubectl's apply is a cold one too; under another
       // instance label, so the reconciler does not prune them as orphans of its own.
       items.push({

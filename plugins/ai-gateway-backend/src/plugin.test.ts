@@ -11,7 +11,7 @@ import {
   startDemoCluster,
   startHarness,
   unauthenticated,
-} from './testing/harness';
+} from './__testUtils__/harness';
 
 const GROUP = 'aigateway.kagenti.dev/v1alpha1';
 const INSTANCE = 'aigateway.kagenti.dev/managed-by-instance';

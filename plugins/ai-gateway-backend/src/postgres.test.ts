@@ -3,12 +3,16 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { databaseServiceFactory } from '@backstage/backend-defaults/database';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { aiGatewayPlugin } from './plugin';
-import { FakeCatalog, demoEntities, startDemoCluster } from './testing/harness';
+import {
+  FakeCatalog,
+  demoEntities,
+  startDemoCluster,
+} from './__testUtils__/harness';
 import {
   TestPostgres,
   postgresUnavailable,
   startTestPostgres,
-} from './testing/postgres';
+} from './__testUtils__/postgres';
 
 const unavailable = postgresUnavailable();
 if (unavailable) {

@@ -63,6 +63,22 @@ function stripStatus(o: KubeObject): KubeObject {
   return rest as KubeObject;
 }
 
+function driftOf(
+  live: KubeObject | undefined,
+  differences: string[] | undefined,
+): RenderedObjectState['drift'] {
+  if (!live) return 'missing';
+  return differences?.length ? 'drifted' : 'in-sync';
+}
+
+function actionOf(
+  live: KubeObject | undefined,
+  differences: string[],
+): 'create' | 'update' | 'unchanged' {
+  if (!live) return 'create';
+  return differences.length ? 'update' : 'unchanged';
+}
+
 function policyKey(kind: string, namespace: string, name: string) {
   return `${kind}/${namespace}/${name}`;
 }
@@ -744,7 +760,10 @@ export class Reconciler {
           d.resource.metadata.name,
         );
         const live = applied.get(key);
-        if (!live) return writeStatus(d);
+        if (!live) {
+          await writeStatus(d);
+          return;
+        }
         let outcome: RenderOutcome;
         try {
           outcome = await engine.render(live, observed);
@@ -755,7 +774,8 @@ export class Reconciler {
             problems: [{ path: 'spec', message: errorText(e) }],
             retain: [],
           });
-          return writeStatus(d);
+          await writeStatus(d);
+          return;
         }
         renders.set(key, outcome);
         for (const k of outcome.retain) wantedObjects.add(k);
@@ -775,11 +795,7 @@ export class Reconciler {
               kind: obj.kind,
               name: obj.metadata.name,
               namespace: obj.metadata.namespace ?? '',
-              drift: !liveObj
-                ? 'missing'
-                : differences!.length
-                ? 'drifted'
-                : 'in-sync',
+              drift: driftOf(liveObj, differences),
               differences: differences?.length ? differences : undefined,
               accepted: acceptance(liveObj as any)?.accepted,
             };
@@ -993,7 +1009,7 @@ export class Reconciler {
         apiVersion: resource.apiVersion,
         kind: resource.kind,
         name: resource.metadata.name,
-        action: !live ? 'create' : differences.length ? 'update' : 'unchanged',
+        action: actionOf(live, differences),
         ...(differences.length ? { differences } : {}),
       });
       return { valid: true, problems: [], objects: [resource], diff };
@@ -1010,11 +1026,7 @@ export class Reconciler {
         apiVersion: obj.apiVersion,
         kind: obj.kind,
         name: obj.metadata.name,
-        action: !liveObj
-          ? 'create'
-          : differences.length
-          ? 'update'
-          : 'unchanged',
+        action: actionOf(liveObj, differences),
         ...(differences.length ? { differences } : {}),
       });
     }

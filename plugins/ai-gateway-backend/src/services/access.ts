@@ -78,6 +78,26 @@ function httpsPort(gateway?: KubeObject): number {
   return https?.port ?? 8443;
 }
 
+function gatewayConditions(
+  gw: KubeObject | undefined,
+  reachable: boolean,
+  cluster: string,
+  namespace: string,
+  name: string,
+): ApiCondition[] {
+  if (gw) return conditionsOf(gw);
+  // Unreachable: nothing is known; reachable without the Gateway: say it is missing.
+  if (!reachable) return [];
+  return [
+    {
+      type: 'Accepted',
+      status: 'False',
+      reason: 'GatewayNotFound',
+      message: `Gateway ${namespace}/${name} does not exist in cluster ${cluster}`,
+    },
+  ];
+}
+
 export function gatewaySummary(options: {
   cluster: string;
   namespace: string;
@@ -95,18 +115,7 @@ export function gatewaySummary(options: {
     local,
     name,
     endpoint: `https://${name}.${namespace}.svc:${httpsPort(gw)}`,
-    conditions: gw
-      ? conditionsOf(gw)
-      : reachable
-      ? [
-          {
-            type: 'Accepted',
-            status: 'False',
-            reason: 'GatewayNotFound',
-            message: `Gateway ${namespace}/${name} does not exist in cluster ${cluster}`,
-          },
-        ]
-      : [],
+    conditions: gatewayConditions(gw, reachable, cluster, namespace, name),
     reachable,
     ...(state?.error ? { error: state.error } : {}),
     policies: policies.map(p => policySummary(p, local)),
@@ -333,15 +342,12 @@ export function agentAccess(
       ? agentSpiffeId(firstTrustDomain, namespace, serviceAccount)
       : `spiffe://<trust-domain>/ns/${namespace}/sa/${serviceAccount}`);
   const parsed = parseSpiffeId(spiffeId);
+  const identityDomain = parsed.ok ? parsed.trustDomain : firstTrustDomain;
   return {
     agent: entityInfo(agent),
     identity: {
       spiffeId,
-      ...(parsed.ok
-        ? { trustDomain: parsed.trustDomain }
-        : firstTrustDomain
-        ? { trustDomain: firstTrustDomain }
-        : {}),
+      ...(identityDomain ? { trustDomain: identityDomain } : {}),
       namespace,
       serviceAccount,
     },

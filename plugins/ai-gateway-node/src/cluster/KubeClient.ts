@@ -437,7 +437,8 @@ export class KubeClient {
     },
   ): WatchHandle {
     let stopped = false;
-    let current: http.ClientRequest | undefined;
+    // Shared with the callbacks below: the request to abort on stop, and where to resume.
+    const cursor: { current?: http.ClientRequest; rv?: string } = {};
     const run = async () => {
       let failures = 0;
       while (!stopped) {
@@ -449,19 +450,19 @@ export class KubeClient {
           );
           if (stopped) return;
           handlers.onSync?.(items);
-          let rv = resourceVersion;
+          cursor.rv = resourceVersion;
           failures = 0;
           while (!stopped) {
             const result = await this.watchOnce(
               apiVersion,
               kind,
               options,
-              rv,
+              cursor.rv,
               req => {
-                current = req;
+                cursor.current = req;
               },
               ev => {
-                rv = ev.object.metadata.resourceVersion ?? rv;
+                cursor.rv = ev.object.metadata.resourceVersion ?? cursor.rv;
                 handlers.onEvent(ev);
               },
             );
@@ -479,7 +480,7 @@ export class KubeClient {
     return {
       stop() {
         stopped = true;
-        current?.destroy();
+        cursor.current?.destroy();
       },
     };
   }

@@ -24,18 +24,21 @@ function decodeCaData(caData: string): string {
     : Buffer.from(caData, 'base64').toString('utf8');
 }
 
+function readCa(caData?: string, caFile?: string): string | undefined {
+  if (caData) return decodeCaData(caData);
+  return caFile ? readFileSync(caFile, 'utf8') : undefined;
+}
+
 function fromKubeConfig(kc: KubeConfig, name?: string): ClusterSpec {
   const cluster = kc.getCurrentCluster();
   const user = kc.getCurrentUser();
   if (!cluster) {
     throw new Error('kubeconfig has no current cluster');
   }
-  const read = (data?: string, file?: string) =>
-    data
-      ? Buffer.from(data, 'base64').toString('utf8')
-      : file
-      ? readFileSync(file, 'utf8')
-      : undefined;
+  const read = (data?: string, file?: string) => {
+    if (data) return Buffer.from(data, 'base64').toString('utf8');
+    return file ? readFileSync(file, 'utf8') : undefined;
+  };
   return {
     name: name ?? kc.getCurrentContext() ?? cluster.name,
     url: cluster.server,
@@ -86,11 +89,7 @@ function readOne(c: ClusterConfigSource, local: Set<string>): ClusterSpec {
     name,
     url: c.getString('url'),
     token: c.getOptionalString('serviceAccountToken'),
-    caPem: caData
-      ? decodeCaData(caData)
-      : caFile
-      ? readFileSync(caFile, 'utf8')
-      : undefined,
+    caPem: readCa(caData, caFile),
     skipTLSVerify: c.getOptionalBoolean('skipTLSVerify') ?? false,
     local: c.getOptionalBoolean('local') ?? local.has(name),
   };
