@@ -945,7 +945,14 @@ export class Reconciler {
   }> {
     const d = this.toDesired(entity);
     if (!d.ok) {
-      throw new Error(`invalid policy: ${d.problems.join('; ')}`);
+      // A bounded message: a spec with thousands of problems is listed in full by dry-run.
+      const shown = d.problems.slice(0, 20);
+      const more = d.problems.length - shown.length;
+      throw new Error(
+        `invalid policy: ${shown.join('; ')}${
+          more > 0 ? `; and ${more} more problems (dry-run lists them all)` : ''
+        }`,
+      );
     }
     if (!this.deps.clients.has(d.value.cluster)) {
       throw new Error(`cluster '${d.value.cluster}' is not configured`);
