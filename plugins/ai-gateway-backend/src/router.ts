@@ -6,7 +6,11 @@ import {
 } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   ACCESS_POLICY_KIND,
@@ -80,6 +84,43 @@ export async function createRouter(
     return readEntity(kind, req.params.namespace, req.params.name, credentials);
   }
 
+  /** Which of these policy entity refs the caller may read (one catalog request). */
+  async function readableRefs(
+    refs: string[],
+    credentials: BackstageCredentials,
+  ): Promise<Set<string>> {
+    if (refs.length === 0) return new Set();
+    const groups = new Map<
+      string,
+      { kind: string; namespace: string; names: string[] }
+    >();
+    for (const ref of refs) {
+      const r = parseEntityRef(ref);
+      const key = `${r.kind}|${r.namespace}`;
+      const g = groups.get(key) ?? {
+        kind: r.kind,
+        namespace: r.namespace,
+        names: [],
+      };
+      g.names.push(r.name);
+      groups.set(key, g);
+    }
+    const { items } = await catalog.getEntities(
+      {
+        filter: [...groups.values()].map(g => ({
+          kind: g.kind,
+          'metadata.namespace': g.namespace,
+          'metadata.name': g.names,
+        })),
+        fields: ['kind', 'metadata.namespace', 'metadata.name'],
+      },
+      { credentials },
+    );
+    return new Set(
+      items.map(e => stringifyEntityRef(e).toLocaleLowerCase('en-US')),
+    );
+  }
+
   async function requireApply(
     entity: Entity,
     credentials: BackstageCredentials,
@@ -146,10 +187,18 @@ export async function createRouter(
       req.params.name,
       credentials,
     );
+    const options = { defaultCluster: settings.defaultCluster, localClusters };
+    // The policies involved, then only those the caller may read in the catalog.
+    const involved = new Set<string>();
+    for (const g of agentAccess(agent, index, options).gateways) {
+      if (g.accessPolicy) involved.add(g.accessPolicy.entityRef);
+      for (const p of g.gateway.policies) involved.add(p.entity.entityRef);
+    }
+    const readable = await readableRefs([...involved], credentials);
     res.json(
       agentAccess(agent, index, {
-        defaultCluster: settings.defaultCluster,
-        localClusters,
+        ...options,
+        visible: ref => readable.has(ref.toLocaleLowerCase('en-US')),
       }),
     );
   });

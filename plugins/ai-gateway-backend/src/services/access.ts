@@ -219,8 +219,14 @@ function isLocal(cluster: string, locals: Set<string>) {
 export function agentAccess(
   agent: Entity,
   index: PolicyIndex,
-  options: { defaultCluster?: string; localClusters: Set<string> },
+  options: {
+    defaultCluster?: string;
+    localClusters: Set<string>;
+    /** Policies the caller may read (by entity ref); the others are left out entirely. */
+    visible?: (entityRef: string) => boolean;
+  },
 ): ApiAgentAccess {
+  const visible = options.visible ?? (() => true);
   const annotations = agent.metadata.annotations ?? {};
   const namespace =
     annotations[ANNOTATIONS.namespace] ?? agent.metadata.namespace ?? 'default';
@@ -256,6 +262,7 @@ export function agentAccess(
     return hit;
   };
   for (const access of index.accessPolicies(cluster)) {
+    if (!visible(access.entityRef)) continue;
     const spec = (access.resource as any).spec;
     const trustDomain: string = spec.mtls.trustDomain;
     const subjects:
@@ -278,11 +285,9 @@ export function agentAccess(
     if (!admitted && access.namespace !== namespace) continue;
     if (admitted && !identityTrustDomain) identityTrustDomain = trustDomain;
     const gatewayName: string = spec.targetRef.name;
-    const onGateway = index.policiesOnGateway(
-      cluster,
-      access.namespace,
-      gatewayName,
-    );
+    const onGateway = index
+      .policiesOnGateway(cluster, access.namespace, gatewayName)
+      .filter(p => visible(p.entityRef));
     const routing = onGateway.filter(p => p.kind === 'AIRoutingPolicy');
     const gateway = gatewaySummary({
       cluster,
