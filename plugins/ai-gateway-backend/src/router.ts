@@ -187,17 +187,20 @@ export async function createRouter(
       req.params.name,
       credentials,
     );
-    const options = { defaultCluster: settings.defaultCluster, localClusters };
+    const accessOptions = {
+      defaultCluster: settings.defaultCluster,
+      localClusters,
+    };
     // The policies involved, then only those the caller may read in the catalog.
     const involved = new Set<string>();
-    for (const g of agentAccess(agent, index, options).gateways) {
+    for (const g of agentAccess(agent, index, accessOptions).gateways) {
       if (g.accessPolicy) involved.add(g.accessPolicy.entityRef);
       for (const p of g.gateway.policies) involved.add(p.entity.entityRef);
     }
     const readable = await readableRefs([...involved], credentials);
     res.json(
       agentAccess(agent, index, {
-        ...options,
+        ...accessOptions,
         visible: ref => readable.has(ref.toLocaleLowerCase('en-US')),
       }),
     );
