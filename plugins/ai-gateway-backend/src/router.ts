@@ -6,11 +6,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import {
-  Entity,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   ACCESS_POLICY_KIND,
@@ -84,41 +80,22 @@ export async function createRouter(
     return readEntity(kind, req.params.namespace, req.params.name, credentials);
   }
 
-  /** Which of these policy entity refs the caller may read (one catalog request). */
+  /**
+   * Which of these policy entity refs the caller may read: by-name reads as the caller, in
+   * parallel (an agent's gateways carry a handful of policies; the by-name read is the catalog's
+   * fastest path and applies its permission rules).
+   */
   async function readableRefs(
     refs: string[],
     credentials: BackstageCredentials,
   ): Promise<Set<string>> {
-    if (refs.length === 0) return new Set();
-    const groups = new Map<
-      string,
-      { kind: string; namespace: string; names: string[] }
-    >();
-    for (const ref of refs) {
-      const r = parseEntityRef(ref);
-      const key = `${r.kind}|${r.namespace}`;
-      const g = groups.get(key) ?? {
-        kind: r.kind,
-        namespace: r.namespace,
-        names: [],
-      };
-      g.names.push(r.name);
-      groups.set(key, g);
-    }
-    const { items } = await catalog.getEntities(
-      {
-        filter: [...groups.values()].map(g => ({
-          kind: g.kind,
-          'metadata.namespace': g.namespace,
-          'metadata.name': g.names,
-        })),
-        fields: ['kind', 'metadata.namespace', 'metadata.name'],
-      },
-      { credentials },
+    const found = await Promise.all(
+      refs.map(async ref => {
+        const entity = await catalog.getEntityByRef(ref, { credentials });
+        return entity ? ref.toLocaleLowerCase('en-US') : undefined;
+      }),
     );
-    return new Set(
-      items.map(e => stringifyEntityRef(e).toLocaleLowerCase('en-US')),
-    );
+    return new Set(found.filter((r): r is string => r !== undefined));
   }
 
   async function requireApply(
