@@ -29,6 +29,25 @@ if (jest) {
   totals.failed += 1;
 }
 
+const reliability = (() => {
+  try {
+    return fs.readFileSync(path.join(dir, 'reliability.txt'), 'utf8');
+  } catch {
+    return undefined;
+  }
+})();
+const reliabilityLine = reliability?.match(
+  /^reliability: (\d+) passed, (\d+) failed/m,
+);
+if (reliabilityLine) {
+  totals.passed += Number(reliabilityLine[1]);
+  totals.failed += Number(reliabilityLine[2]);
+  console.log(reliabilityLine[0]);
+} else {
+  console.log('reliability: no closing line (the run did not finish)');
+  totals.failed += 1;
+}
+
 if (e2eRan === 'yes') {
   const e2e = readJson('e2e.json');
   if (e2e?.stats) {

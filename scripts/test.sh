@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: installs what is missing, then type-checks, lints, checks formatting and runs every
-# test suite: unit and integration (jest) and end to end (Playwright in Chromium).
+# test suite: unit and integration (jest), the reliability campaign, and end to end (Playwright
+# in Chromium).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 ensure_packages
@@ -24,6 +25,10 @@ unit_status=0
 yarn backstage-cli repo test --watchAll=false --json --outputFile="$results_dir/jest.json" || unit_status=$?
 
 
+step "reliability and security campaign (yarn test:reliability)"
+reliability_status=0
+yarn test:reliability | tee "$results_dir/reliability.txt" || reliability_status=$?
+
 e2e_status=0
 e2e_ran=no
 chromium="$(bash scripts/find-chromium.sh || true)"
@@ -39,4 +44,4 @@ else
 fi
 
 node scripts/summarize-results.js "$results_dir" "$e2e_ran"
-[ "$unit_status" = 0 ] && [ "$e2e_status" = 0 ]
+[ "$unit_status" = 0 ] && [ "$reliability_status" = 0 ] && [ "$e2e_status" = 0 ]
