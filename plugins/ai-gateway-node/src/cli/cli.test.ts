@@ -74,6 +74,49 @@ describe('ai-gateway command line', () => {
     );
   });
 
+  // Found by the reliability campaign (packages/reliability): these files made the CLI exit 2
+  // with a stack trace, or report "no AIRoutingPolicy or AIAccessPolicy" for a misspelt kind.
+  it('reports YAML alias bombs, unresolved aliases, lists and misspelt kinds as problems (exit 1)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-'));
+    const head =
+      'apiVersion: aigateway.kagenti.dev/v1alpha1\nkind: AIRoutingPolicy\nmetadata: {name: a, namespace: team1}\n';
+    const levels = ['x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i <= 8; i++)
+      levels.push(
+        `x${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    const files: Record<string, string> = {
+      'bomb.yaml': `${head}${levels.join('\n')}\nspec: {targetRef: *a8}\n`,
+      'unresolved.yaml': `${head}spec: *nope\n`,
+      'list.yaml':
+        '- apiVersion: aigateway.kagenti.dev/v1alpha1\n  kind: AIRoutingPolicy\n',
+      'typo.yaml': head.replace('AIRoutingPolicy', 'AIRoutingPolcy'),
+    };
+    for (const [name, text] of Object.entries(files))
+      fs.writeFileSync(path.join(dir, name), text);
+    const r = await run(
+      'validate',
+      ...Object.keys(files).map(f => path.join(dir, f)),
+    );
+    expect(r.code).toBe(1);
+    const line = (f: string) =>
+      r.stderr.split('\n').find(l => l.startsWith(path.join(dir, f)));
+    expect(line('bomb.yaml')).toMatch(
+      /bomb\.yaml: not valid YAML \(document 1\): Excessive alias count/,
+    );
+    expect(line('unresolved.yaml')).toMatch(
+      /unresolved\.yaml: not valid YAML \(document 1\): Unresolved alias/,
+    );
+    expect(line('list.yaml')).toMatch(
+      /list\.yaml: is not a Kubernetes object or catalog entity/,
+    );
+    expect(line('typo.yaml')).toMatch(
+      /typo\.yaml: kind: must be one of AIRoutingPolicy, AIAccessPolicy/,
+    );
+  });
+
   it('reports conflicts between the files: the younger policy loses', async () => {
     const r = await run(
       'validate',

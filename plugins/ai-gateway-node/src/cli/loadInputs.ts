@@ -1,6 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import {
   ACCESS_POLICY_KIND,
+  AI_GATEWAY_API_GROUP,
   AI_GATEWAY_API_VERSION,
   ANNOTATIONS,
   ROUTING_POLICY_KIND,
@@ -70,8 +71,24 @@ export function loadInputs(
         }
         return;
       }
-      const value = doc.toJS();
-      if (!value || typeof value !== 'object') {
+      let value: any;
+      try {
+        value = doc.toJS();
+      } catch (e) {
+        // Aliases that expand too far (a "billion laughs" file) or point nowhere are refused by
+        // the YAML library when the document is built, not when it is parsed.
+        out.problems.push({
+          origin,
+          problem: {
+            path: '',
+            message: `not valid YAML (document ${i + 1}): ${
+              (e as Error).message.split('\n')[0]
+            }`,
+          },
+        });
+        return;
+      }
+      if (!value || typeof value !== 'object' || Array.isArray(value)) {
         out.problems.push({
           origin,
           problem: {
@@ -85,6 +102,17 @@ export function loadInputs(
         value.apiVersion !== AI_GATEWAY_API_VERSION ||
         !POLICY_KINDS.includes(value.kind)
       ) {
+        // Meant as a policy (our API group) but of no known kind or version: say so, rather than
+        // taking it for a cluster object and reporting that the file holds no policy.
+        if (
+          typeof value.apiVersion === 'string' &&
+          value.apiVersion.startsWith(`${AI_GATEWAY_API_GROUP}/`)
+        ) {
+          const result = validatePolicyResource(value);
+          for (const problem of result.ok ? [] : result.problems)
+            out.problems.push({ origin, problem });
+          return;
+        }
         out.cluster.push({ origin, object: value });
         return;
       }
