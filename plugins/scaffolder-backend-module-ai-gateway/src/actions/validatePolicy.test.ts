@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { accessPolicyYaml, routingPolicyYaml } from '../__fixtures__/entities';
@@ -131,6 +132,47 @@ ${routingPolicyYaml}`,
     await expect(
       run({ path: dir.resolve('secret.yaml') }).done,
     ).rejects.toThrow(/is outside the workspace/);
+  });
+
+  // Found by the reliability campaign (packages/reliability): these inputs failed the step with
+  // a ReferenceError from the YAML library instead of an InputError saying what is wrong.
+  it('refuses YAML alias bombs and unresolved aliases as invalid YAML', async () => {
+    const levels = ['x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i <= 8; i++)
+      levels.push(
+        `x${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    await expect(
+      run({ entity: `${levels.join('\n')}\nkind: AIRoutingPolicy\n` }).done,
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(
+        /^inline: not valid YAML \(document 1\): Excessive alias count/,
+      ),
+    });
+    await expect(
+      run({ entity: 'kind: AIRoutingPolicy\nspec: *nope\n' }).done,
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(
+        /^inline: not valid YAML \(document 1\): Unresolved alias/,
+      ),
+    });
+  });
+
+  it('lists the first 20 problems of a policy with thousands, and counts the rest', async () => {
+    const entity = parse(accessPolicyYaml);
+    entity.spec.mtls.allowedSubjects = Array.from({ length: 3000 }, (_, i) => ({
+      spiffeId: `spiffe://other.example/sa/${i}`,
+    }));
+    const error = await run({ entity }).done.catch(e => e);
+    expect(error.name).toBe('InputError');
+    expect(error.message).toContain('has 3000 problems:');
+    expect(error.message).toContain('allowedSubjects[19]');
+    expect(error.message).not.toContain('allowedSubjects[20]');
+    expect(error.message).toMatch(/\n  - and 2980 more$/);
   });
 
   it('says what is wrong with unusable input', async () => {

@@ -33,6 +33,9 @@ export interface CheckedPolicy extends PolicyDocument {
 
 const POLICY_KINDS = [ROUTING_POLICY_KIND, ACCESS_POLICY_KIND];
 
+/** Problems listed per policy in an error; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 20;
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -57,7 +60,18 @@ function parseYaml(text: string, source: string): Record<string, unknown>[] {
         }`,
       );
     }
-    const value = doc.toJS();
+    let value: unknown;
+    try {
+      value = doc.toJS();
+    } catch (e) {
+      // Aliases that expand too far (a "billion laughs" input) or point nowhere are refused by
+      // the YAML library only when the document is built.
+      throw new InputError(
+        `${source}: not valid YAML (document ${i + 1}): ${
+          (e as Error).message.split('\n')[0]
+        }`,
+      );
+    }
     if (value === null || value === undefined) continue;
     if (!isRecord(value)) {
       throw new InputError(
@@ -142,9 +156,14 @@ export function problemsError(
     const what = `${String(c.raw.kind ?? 'entity')} "${String(
       meta.name ?? '?',
     )}" (${c.source})`;
+    // The first problems only: thousands of lines would bury the task log.
+    const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+    const more = problems.length - listed.length;
     return `${what} has ${problems.length} problem${
       problems.length === 1 ? '' : 's'
-    }:\n${problems.map(p => `  - ${formatProblem(p)}`).join('\n')}`;
+    }:\n${listed.map(p => `  - ${formatProblem(p)}`).join('\n')}${
+      more > 0 ? `\n  - and ${more} more` : ''
+    }`;
   });
   return new InputError(`Invalid policy:\n${blocks.join('\n')}`);
 }
