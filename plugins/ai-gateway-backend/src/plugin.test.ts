@@ -394,6 +394,66 @@ describe('ai-gateway backend against kube-server', () => {
     ).toBeDefined();
   });
 
+  // Found by the reliability campaign (packages/reliability): server-side apply adopted a
+  // hand-made object that had the name of a rendered one, and removing the policy deleted it.
+  it('never adopts, nor later deletes, a hand-made object with the name of a rendered one', async () => {
+    const handmade = kube.put({
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'Backend',
+      metadata: {
+        name: 'team1-models-openai',
+        namespace: 'team1',
+        labels: { team: 'theirs' },
+      },
+      spec: {
+        endpoints: [{ fqdn: { hostname: 'theirs.example.com', port: 443 } }],
+      },
+    });
+    h = await startHarness({
+      kube,
+      aiGateway: { deletionGracePeriod: { seconds: 0 } },
+    });
+    await h.pass();
+    const after = kube.get(
+      'gateway.envoyproxy.io/v1alpha1',
+      'Backend',
+      'team1',
+      'team1-models-openai',
+    )!;
+    expect(after.metadata.uid).toBe(handmade.metadata.uid);
+    expect(after.metadata.labels).toEqual({ team: 'theirs' });
+    expect(after.spec).toEqual(handmade.spec);
+    const status = await request(h.http)
+      .get('/api/ai-gateway/policies/default/airoutingpolicy/team1-models')
+      .set('Authorization', asUser(DEVELOPER));
+    expect(JSON.stringify(status.body)).toContain(
+      'Backend team1/team1-models-openai already exists and was not created by Backstage',
+    );
+    // The other objects of the policy are applied.
+    expect(
+      kube.get(
+        'gateway.envoyproxy.io/v1alpha1',
+        'Backend',
+        'team1',
+        'team1-models-azure',
+      ),
+    ).toBeDefined();
+    h.catalog.remove('airoutingpolicy:default/team1-models');
+    await h.pass();
+    await h.pass();
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models'),
+    ).toBeUndefined();
+    expect(
+      kube.get(
+        'gateway.envoyproxy.io/v1alpha1',
+        'Backend',
+        'team1',
+        'team1-models-openai',
+      )?.metadata.uid,
+    ).toBe(handmade.metadata.uid);
+  });
+
   it('marks the younger of two routing policies exposing one model as Conflicted', async () => {
     const entities = demoEntities();
     const routing = entities.find(e => e.metadata.name === 'team1-models')!;

@@ -805,6 +805,9 @@ export class Reconciler {
               return;
             }
             try {
+              // Not among this instance's labelled objects: one of the same name made by someone
+              // else must not be adopted by server-side apply (and pruned with the policy later).
+              if (!liveObj) await this.refuseForeignObject(client, obj);
               const result = await client.apply(obj);
               observed.owned.set(k, {
                 ...result,
@@ -896,6 +899,33 @@ export class Reconciler {
         }
         observed.owned.delete(k);
       }),
+    );
+  }
+
+  /** Throws when an object of this name exists and was not made by this instance. */
+  private async refuseForeignObject(client: KubeClient, obj: KubeObject) {
+    let existing: KubeObject;
+    try {
+      existing = await client.get(
+        obj.apiVersion,
+        obj.kind,
+        obj.metadata.namespace,
+        obj.metadata.name,
+      );
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    const owner = existing.metadata.labels?.[LABELS.instance];
+    if (owner === this.deps.settings.instance) return;
+    throw new Error(
+      `${obj.kind} ${obj.metadata.namespace}/${
+        obj.metadata.name
+      } already exists ${
+        owner
+          ? `and belongs to Backstage instance '${owner}'`
+          : 'and was not created by Backstage'
+      }; rename the policy (or provider), or delete the existing object`,
     );
   }
 
