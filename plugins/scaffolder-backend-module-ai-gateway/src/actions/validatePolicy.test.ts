@@ -172,7 +172,7 @@ ${routingPolicyYaml}`,
     expect(error.message).toContain('has 3000 problems:');
     expect(error.message).toContain('allowedSubjects[19]');
     expect(error.message).not.toContain('allowedSubjects[20]');
-    expect(error.message).toMatch(/\n  - and 2980 more$/);
+    expect(error.message).toMatch(/\n {2}- and 2980 more$/);
   });
 
   it('says what is wrong with unusable input', async () => {
