@@ -1,3 +1,4 @@
+import type { JsonObject } from '@backstage/types';
 import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
@@ -9,10 +10,7 @@ describe('aigateway:agent:access', () => {
     data: { aiGateway: { defaultCluster: 'local' } },
   });
 
-  async function run(
-    input: Record<string, unknown>,
-    entities = demoEntities(),
-  ) {
+  async function run(input: JsonObject, entities = demoEntities()) {
     const action = createAgentAccessAction({
       config,
       catalog: catalogServiceMock({ entities }),

@@ -1,3 +1,4 @@
+import type { JsonObject } from '@backstage/types';
 import {
   coreServices,
   createBackendPlugin,
@@ -124,7 +125,7 @@ describe('aigateway:policy:apply', () => {
   }
 
   async function run(
-    input: Record<string, unknown>,
+    input: JsonObject,
     options: {
       user?: string;
       isDryRun?: boolean;

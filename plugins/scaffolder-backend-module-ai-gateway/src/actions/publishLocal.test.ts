@@ -1,3 +1,4 @@
+import type { JsonObject } from '@backstage/types';
 import {
   createMockDirectory,
   mockServices,
@@ -94,7 +95,7 @@ spec: {targets: [./ai-access-policy.yaml]}
 
   async function run(
     action: ReturnType<typeof setup>['action'],
-    input: Record<string, unknown>,
+    input: JsonObject,
     isDryRun = false,
   ) {
     // createMockActionContext drops isDryRun, so it is set on the context it returns.

@@ -1,3 +1,4 @@
+import type { JsonObject } from '@backstage/types';
 import { parse } from 'yaml';
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
@@ -8,7 +9,7 @@ describe('aigateway:policy:validate', () => {
   const dir = createMockDirectory();
   const action = createPolicyValidateAction();
 
-  function run(input: Record<string, unknown>) {
+  function run(input: JsonObject) {
     const ctx = createMockActionContext({
       input,
       workspacePath: dir.resolve('ws'),
