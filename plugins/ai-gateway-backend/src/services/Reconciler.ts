@@ -19,6 +19,7 @@ import {
   diffObject,
   isNotFound,
   isOwnedBy,
+  labelValue,
   objectKey,
 } from '@kagenti/backstage-plugin-ai-gateway-node';
 import { Engine, ObservedCluster, RenderOutcome } from './engine';
@@ -248,6 +249,9 @@ export class Reconciler {
         labels: {
           ...resource.metadata.labels,
           [LABELS.managedBy]: LABELS.managedByValue,
+          // The same policy label as its rendered objects, so one label selector (the
+          // Kubernetes tab's) finds the policy's resource and everything rendered from it.
+          [LABELS.policy]: labelValue(resource.metadata.name),
           [LABELS.instance]: this.deps.settings.instance,
         },
       },

@@ -1,11 +1,7 @@
+import { LABELS } from '@kagenti/backstage-plugin-ai-gateway-common';
 import { shortHash } from '../../naming/names';
 import type { PolicyRef } from '../../intent/types';
 import type { KubernetesObject, RenderOptions } from '../Renderer';
-
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'kagenti-ai-gateway';
-export const POLICY_LABEL = 'aigateway.kagenti.dev/policy';
-export const INSTANCE_LABEL = 'aigateway.kagenti.dev/managed-by-instance';
 
 /**
  * Metadata every rendered object carries: the policy namespace, the ownership labels the
@@ -19,10 +15,10 @@ export function objectMeta(
   options: RenderOptions,
 ): KubernetesObject['metadata'] {
   const labels: Record<string, string> = {
-    [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
-    [POLICY_LABEL]: labelValue(policy.name),
+    [LABELS.managedBy]: LABELS.managedByValue,
+    [LABELS.policy]: labelValue(policy.name),
   };
-  if (options.instance) labels[INSTANCE_LABEL] = options.instance;
+  if (options.instance) labels[LABELS.instance] = options.instance;
   return {
     name,
     namespace: policy.namespace,
