@@ -5,6 +5,7 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
@@ -158,19 +159,33 @@ export async function createRouter(
 
   router.get('/agents/:namespace/:name/access', async (req, res) => {
     const credentials = await credentialsOf(req);
-    const agent = await readEntity(
-      'component',
-      req.params.namespace,
-      req.params.name,
-      credentials,
-    );
+    // One round trip: the agent read and the caller's catalog read decision, side by side. An
+    // unconditional ALLOW lets every policy show; otherwise (conditional rules, such as "only
+    // entities you own") the catalog itself tells which of the policies involved the caller
+    // may read.
+    const [agent, [readDecision]] = await Promise.all([
+      readEntity(
+        'component',
+        req.params.namespace,
+        req.params.name,
+        credentials,
+      ),
+      permissions.authorizeConditional(
+        [{ permission: catalogEntityReadPermission }],
+        { credentials },
+      ),
+    ]);
     const accessOptions = {
       defaultCluster: settings.defaultCluster,
       localClusters,
     };
-    // The policies involved, then only those the caller may read in the catalog.
+    const access = agentAccess(agent, index, accessOptions);
+    if (readDecision.result === AuthorizeResult.ALLOW) {
+      res.json(access);
+      return;
+    }
     const involved = new Set<string>();
-    for (const g of agentAccess(agent, index, accessOptions).gateways) {
+    for (const g of access.gateways) {
       if (g.accessPolicy) involved.add(g.accessPolicy.entityRef);
       for (const p of g.gateway.policies) involved.add(p.entity.entityRef);
     }
