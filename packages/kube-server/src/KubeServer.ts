@@ -116,7 +116,7 @@ export interface KubeServer {
   stop(): Promise<void>;
 }
 
-/** `../shared/upstream-crds` beside the repository and `<repo>/deploy/crds`, those that exist. */
+/** `<repo>/deploy/upstream-crds` (vendored upstream CRDs) and `<repo>/deploy/crds`, those that exist. */
 export function defaultCrdDirs(): string[] {
   // This package lives at <repo>/packages/kube-server and runs from source.
   const repo = path.resolve(
@@ -124,7 +124,7 @@ export function defaultCrdDirs(): string[] {
     '../..',
   );
   return [
-    path.resolve(repo, '../shared/upstream-crds'),
+    path.join(repo, 'deploy/upstream-crds'),
     path.join(repo, 'deploy/crds'),
   ].filter(d => fs.existsSync(d));
 }

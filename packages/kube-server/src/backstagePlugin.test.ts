@@ -31,7 +31,7 @@ describe('Backstage kubernetes plugin requests', () => {
       crdDirs: [
         require('node:path').resolve(
           __dirname,
-          '../../../../shared/upstream-crds',
+          '../../../deploy/upstream-crds',
         ),
       ],
       anonymous: false,

@@ -46,7 +46,7 @@ export async function demoSpiffeBundle(
 export async function seedDemo(server: KubeServer): Promise<void> {
   if (!server.api.registry.byKind('gateway.networking.k8s.io/v1', 'Gateway')) {
     throw new Error(
-      'the demo seed needs the Gateway API CRDs; load ../shared/upstream-crds (the default crdDirs)',
+      'the demo seed needs the Gateway API CRDs; load deploy/upstream-crds (the default crdDirs)',
     );
   }
   if (

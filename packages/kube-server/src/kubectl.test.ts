@@ -8,7 +8,7 @@ import { startKubeServer } from './startKubeServer';
 
 jest.setTimeout(60_000);
 
-const upstream = path.resolve(__dirname, '../../../../shared/upstream-crds');
+const upstream = path.resolve(__dirname, '../../../deploy/upstream-crds');
 const projectCrds = path.resolve(__dirname, '../../../deploy/crds');
 
 const WIDGET_CRD = `apiVersion: apiextensions.k8s.io/v1

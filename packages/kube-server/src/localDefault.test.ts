@@ -10,7 +10,7 @@ import { startKubeServer } from './startKubeServer';
 jest.setTimeout(30_000);
 
 type Obj = Record<string, any>;
-const upstream = path.resolve(__dirname, '../../../../shared/upstream-crds');
+const upstream = path.resolve(__dirname, '../../../deploy/upstream-crds');
 
 async function eventually<T>(
   fn: () => T | undefined,

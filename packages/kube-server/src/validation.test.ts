@@ -8,7 +8,7 @@ import {
   parseCrds,
 } from './validation';
 
-const upstream = path.resolve(__dirname, '../../../../shared/upstream-crds');
+const upstream = path.resolve(__dirname, '../../../deploy/upstream-crds');
 
 describe('validateAgainstSchema', () => {
   const schema = {

@@ -1,6 +1,6 @@
 /*
  * Test helper: checks rendered objects the way the API server would, against the upstream CRDs in
- * ../shared/upstream-crds (structure, enums, required fields, bounds, unknown fields, via the
+ * deploy/upstream-crds (structure, enums, required fields, bounds, unknown fields, via the
  * kube-server validator) plus the CEL rules of those CRDs that our objects could break.
  */
 import path from 'node:path';
@@ -9,7 +9,7 @@ import type { KubernetesObject } from '../renderers/Renderer';
 
 export const UPSTREAM_CRDS_DIR = path.resolve(
   __dirname,
-  '../../../../../shared/upstream-crds',
+  '../../../../deploy/upstream-crds',
 );
 
 let crds: CRD[] | undefined;
