@@ -454,6 +454,59 @@ describe('ai-gateway backend against kube-server', () => {
     ).toBe(handmade.metadata.uid);
   });
 
+  it('on a first pass over many policies lists a kind once rather than reading each new object, still refusing hand-made ones', async () => {
+    const entities = demoEntities();
+    const routing = entities.find(e => e.metadata.name === 'team1-models')!;
+    const copies = 24;
+    for (let i = 0; i < copies; i++) {
+      const copy = structuredClone(routing);
+      copy.metadata.name = `fleet-${i}`;
+      copy.metadata.uid = `fleet-uid-${i}`;
+      const spec = copy.spec as { models: Array<{ name: string }> };
+      for (const m of spec.models) m.name = `${m.name}-fleet-${i}`;
+      entities.push(copy);
+    }
+    const handmade = kube.put({
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'Backend',
+      metadata: { name: 'fleet-20-openai', namespace: 'team1' },
+      spec: {
+        endpoints: [{ fqdn: { hostname: 'theirs.example.com', port: 443 } }],
+      },
+    });
+    h = await startHarness({ kube, entities });
+    await h.pass();
+    const health = await request(h.http).get('/api/ai-gateway/health');
+    const pass = health.body.lastPass.clusters[0];
+    expect(pass.ok).toBe(true);
+    // Every object is one write. Reading each missing object before writing it would make the
+    // reads outnumber the writes; a few reads per kind and one list of it do not.
+    expect(pass.applied).toBeGreaterThan(copies * 8);
+    expect(pass.requests - pass.writes).toBeLessThan(pass.applied / 3);
+    expect(
+      kube.get(
+        'gateway.envoyproxy.io/v1alpha1',
+        'Backend',
+        'team1',
+        'fleet-20-openai',
+      ),
+    ).toEqual(handmade);
+    const status = await request(h.http)
+      .get('/api/ai-gateway/policies/default/airoutingpolicy/fleet-20')
+      .set('Authorization', asUser(DEVELOPER));
+    expect(JSON.stringify(status.body)).toContain(
+      'Backend team1/fleet-20-openai already exists and was not created by Backstage',
+    );
+    expect(
+      kube.get(
+        'gateway.envoyproxy.io/v1alpha1',
+        'Backend',
+        'team1',
+        'fleet-21-openai',
+      )?.metadata.labels?.[INSTANCE],
+    ).toBeDefined();
+  });
+
   it('marks the younger of two routing policies exposing one model as Conflicted', async () => {
     const entities = demoEntities();
     const routing = entities.find(e => e.metadata.name === 'team1-models')!;

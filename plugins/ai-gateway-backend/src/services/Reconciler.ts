@@ -112,6 +112,51 @@ function carryTransitionTimes(next: any, previous: any) {
   return next;
 }
 
+/** Objects of one kind read one by one before a pass lists the whole kind instead. */
+const READS_BEFORE_LIST = 4;
+
+/**
+ * For one pass: the live object, anyone's, holding the name of a rendered object that is not
+ * among this instance's. A few (drift, a new policy) are read one by one; past
+ * READS_BEFORE_LIST of one kind (a first pass over a fleet) the kind is listed once, so a cold
+ * start costs a few lists rather than a read per object. Secrets are known from the pass's list.
+ */
+function nameLookup(client: KubeClient, secretNames: KubeObject[]) {
+  const byName = (items: KubeObject[]) =>
+    new Map(
+      items.map(o => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]),
+    );
+  const lists = new Map<string, Promise<Map<string, KubeObject>>>([
+    ['v1/Secret', Promise.resolve(byName(secretNames))],
+  ]);
+  const reads = new Map<string, number>();
+  return async (obj: KubeObject): Promise<KubeObject | undefined> => {
+    const kindKey = `${obj.apiVersion}/${obj.kind}`;
+    const name = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+    let list = lists.get(kindKey);
+    if (!list) {
+      const n = (reads.get(kindKey) ?? 0) + 1;
+      reads.set(kindKey, n);
+      if (n > READS_BEFORE_LIST) {
+        list = client.list(obj.apiVersion, obj.kind).then(r => byName(r.items));
+        lists.set(kindKey, list);
+      }
+    }
+    if (list) return (await list).get(name);
+    try {
+      return await client.get(
+        obj.apiVersion,
+        obj.kind,
+        obj.metadata.namespace,
+        obj.metadata.name,
+      );
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  };
+}
+
 /**
  * Reconciles the catalog's policy entities into their clusters: applies the policy resources,
  * and in embedded mode renders, applies only what differs from the live state, prunes objects no
@@ -388,6 +433,7 @@ export class Reconciler {
     observed: ObservedCluster;
     livePolicies: KubeObject[];
     foreignPolicies: Map<string, KubeObject>;
+    secretNames: KubeObject[];
   }> {
     const { settings, engine } = this.deps;
     const selector = `${LABELS.instance}=${settings.instance}`;
@@ -462,6 +508,16 @@ export class Reconciler {
         ownedMap.set(objectKey(o), o);
       }
     }
+    // Names and labels of every Secret (no values): which names are taken, and by whom.
+    const secretNames = secrets.map(s => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: s.metadata.name,
+        namespace: s.metadata.namespace,
+        labels: s.metadata.labels,
+      },
+    }));
     const livePolicies: KubeObject[] = [];
     const foreignPolicies = new Map<string, KubeObject>();
     for (const p of policyLists.flat()) {
@@ -477,6 +533,7 @@ export class Reconciler {
     return {
       livePolicies,
       foreignPolicies,
+      secretNames,
       observed: {
         cluster: client.name,
         gateways: new Map(
@@ -578,11 +635,9 @@ export class Reconciler {
     const namespaces = new Set(desired.map(d => d.resource.metadata.namespace));
     const scope =
       only && namespaces.size === 1 ? [...namespaces][0] : undefined;
-    const { observed, livePolicies, foreignPolicies } = await this.observe(
-      client,
-      desired,
-      scope,
-    );
+    const { observed, livePolicies, foreignPolicies, secretNames } =
+      await this.observe(client, desired, scope);
+    const existingByName = nameLookup(client, secretNames);
     if (!scope) this.index.setGateways(client.name, observed.gateways);
     const liveByKey = new Map(
       livePolicies.map(p => [
@@ -811,7 +866,8 @@ export class Reconciler {
             try {
               // Not among this instance's labelled objects: one of the same name made by someone
               // else must not be adopted by server-side apply (and pruned with the policy later).
-              if (!liveObj) await this.refuseForeignObject(client, obj);
+              if (!liveObj)
+                this.refuseForeignObject(obj, await existingByName(obj));
               const result = await client.apply(obj);
               observed.owned.set(k, {
                 ...result,
@@ -907,19 +963,11 @@ export class Reconciler {
   }
 
   /** Throws when an object of this name exists and was not made by this instance. */
-  private async refuseForeignObject(client: KubeClient, obj: KubeObject) {
-    let existing: KubeObject;
-    try {
-      existing = await client.get(
-        obj.apiVersion,
-        obj.kind,
-        obj.metadata.namespace,
-        obj.metadata.name,
-      );
-    } catch (e) {
-      if (isNotFound(e)) return;
-      throw e;
-    }
+  private refuseForeignObject(
+    obj: KubeObject,
+    existing: KubeObject | undefined,
+  ) {
+    if (!existing) return;
     const owner = existing.metadata.labels?.[LABELS.instance];
     if (owner === this.deps.settings.instance) return;
     throw new Error(
