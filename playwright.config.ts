@@ -23,6 +23,9 @@ export default defineConfig({
     timeout: 600_000,
     stdout: 'ignore',
     stderr: 'pipe',
+    // scripts/start.sh stops the Backstage process group it started on SIGTERM; the default
+    // SIGKILL would leave that group running and holding the output pipes, and the run never ends.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 30_000 },
   },
   reporter: [
     ['list'],

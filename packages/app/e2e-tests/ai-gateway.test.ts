@@ -1,7 +1,12 @@
 import { test, expect, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { signInAsGuest, waitForBackend } from './helpers';
+import {
+  kubectl,
+  signInAsGuest,
+  waitForBackend,
+  waitForDemoProgrammed,
+} from './helpers';
 
 /*
  * The AI Gateway views on the local default, as a developer and a platform engineer use them:
@@ -13,12 +18,6 @@ import { signInAsGuest, waitForBackend } from './helpers';
 const repoRoot = path.resolve(__dirname, '../../..');
 const kubeconfig = path.join(repoRoot, '.dev/kubeconfig');
 const screenshots = path.join(repoRoot, 'test-results/screenshots');
-
-function kubectl(...args: string[]): string {
-  return execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], {
-    encoding: 'utf8',
-  });
-}
 
 async function openFromCatalog(page: Page, title: string) {
   // Client-side navigation only: a full page load asks for the guest sign-in again.
@@ -37,6 +36,7 @@ async function openPolicyTab(page: Page) {
 
 test.beforeAll(async ({ request }) => {
   await waitForBackend(request);
+  await waitForDemoProgrammed();
 });
 
 test.beforeEach(async ({ page }) => {

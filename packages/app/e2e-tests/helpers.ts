@@ -1,4 +1,6 @@
 import { expect, APIRequestContext, Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 
 const backendUrl = process.env.BACKEND_URL ?? 'http://localhost:7007';
 
@@ -19,6 +21,42 @@ export async function waitForBackend(request: APIRequestContext) {
       { timeout: 300_000, intervals: [1_000] },
     )
     .toBe(200);
+}
+
+const kubeconfig = path.resolve(__dirname, '../../../.dev/kubeconfig');
+
+/** kubectl against the local default's Kubernetes development server, as a user runs it. */
+export function kubectl(...args: string[]): string {
+  return execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], {
+    encoding: 'utf8',
+  });
+}
+
+/**
+ * Waits until the demo policies are Programmed in the local cluster, as `kubectl get airp,aiap -A`
+ * shows them: on a fresh start the catalog ingests the examples and the reconciler's first pass
+ * follows, a little after the backend reports ready.
+ */
+export async function waitForDemoProgrammed() {
+  await expect
+    .poll(
+      () => {
+        try {
+          return kubectl(
+            'get',
+            'airp,aiap',
+            '-n',
+            'team1',
+            '-o',
+            'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Programmed")].status} {end}',
+          ).trim();
+        } catch {
+          return '';
+        }
+      },
+      { timeout: 300_000, intervals: [2_000] },
+    )
+    .toBe('team1-models=True ai-gateway-access=True');
 }
 
 /** Signs in with the guest provider of the local default. */

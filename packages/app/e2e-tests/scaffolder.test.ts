@@ -1,7 +1,11 @@
 import { test, expect } from '@playwright/test';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { signInAsGuest, waitForBackend } from './helpers';
+import {
+  signInAsGuest,
+  waitForBackend,
+  waitForDemoProgrammed,
+} from './helpers';
 
 /*
  * The New AI agent template on the local default (no git host): the form, the run, and the new
@@ -19,6 +23,7 @@ const publishedDir = path.resolve(
 
 test.beforeAll(async ({ request }) => {
   await waitForBackend(request);
+  await waitForDemoProgrammed();
 });
 
 test.afterAll(async () => {
