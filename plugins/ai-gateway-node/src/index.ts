@@ -7,9 +7,9 @@
  */
 
 export * from './intent';
+export { objectKey } from './kubernetes';
+export type { KubernetesObject, ObjectKey } from './kubernetes';
 export type {
-  KubernetesObject,
-  ObjectKey,
   Renderer,
   RenderOptions,
   RenderResult,

@@ -8,7 +8,7 @@ import {
   type AIRoutingPolicy,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
 import { objectsToYamlStream } from '../cli/yamlOutput';
-import type { KubernetesObject } from '../renderers/Renderer';
+import type { KubernetesObject } from '../kubernetes';
 
 export const FIXTURES_DIR = path.resolve(__dirname, '../__fixtures__');
 

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { loadCrds, validateObject, type CRD } from '@kagenti/kube-server';
-import type { KubernetesObject } from '../renderers/Renderer';
+import type { KubernetesObject } from '../kubernetes';
 
 export const UPSTREAM_CRDS_DIR = path.resolve(
   __dirname,

@@ -16,7 +16,7 @@ import {
   buildRoutingIntent,
   managedServerSecretName,
 } from '../intent/buildIntent';
-import type { KubernetesObject } from '../renderers/Renderer';
+import type { KubernetesObject } from '../kubernetes';
 import { EnvoyAiGatewayRenderer } from '../renderers/envoyAiGateway';
 import { comparePolicyAge, routingObjectNames } from '../status/computeStatus';
 import { parseTrustBundle } from '../trustBundle/parseTrustBundle';

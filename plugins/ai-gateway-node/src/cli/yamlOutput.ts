@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { KubernetesObject } from '../renderers/Renderer';
+import type { KubernetesObject } from '../kubernetes';
 
 /** One object as YAML, quoted the way the repository's prettier config writes YAML. */
 export function objectToYaml(o: KubernetesObject): string {

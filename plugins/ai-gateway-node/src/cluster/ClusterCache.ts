@@ -1,5 +1,5 @@
 import { KubeClient, ListOptions, WatchEvent, WatchHandle } from './KubeClient';
-import { objectKey } from './diff';
+import { objectKey } from '../kubernetes';
 import { KubeObject } from './types';
 
 interface Tracked {

@@ -1,4 +1,5 @@
-import { diffObject, objectKey } from './diff';
+import { objectKey } from '../kubernetes';
+import { diffObject } from './diff';
 import { isOwnedBy } from './ownership';
 import { KubeObject } from './types';
 
@@ -35,7 +36,7 @@ describe('diffObject', () => {
   });
 
   it('names the fields that differ, not their values', () => {
-    const live = structuredClone(desired) as KubeObject;
+    const live = structuredClone(desired);
     (live.spec as any).endpoints[0].fqdn.hostname = 'evil.example.com';
     delete live.metadata.labels;
     expect(diffObject(desired, live)).toEqual([

@@ -1,4 +1,4 @@
-import { KubeObject } from './types';
+import type { KubeObject } from './types';
 
 /** Metadata fields the reconciler sets; the rest of metadata belongs to the API server. */
 const METADATA_FIELDS = ['labels', 'annotations', 'ownerReferences'];
@@ -78,27 +78,11 @@ export function diffObject(desired: KubeObject, live: KubeObject): string[] {
   const out: string[] = [];
   const { metadata, apiVersion: _a, kind: _k, status: _s, ...body } = d;
   for (const field of METADATA_FIELDS) {
-    const v = (metadata as Record<string, unknown>)[field];
+    const v = metadata[field];
     if (v !== undefined) {
-      walk(
-        v,
-        (live.metadata as Record<string, unknown>)?.[field],
-        `metadata.${field}`,
-        out,
-      );
+      walk(v, live.metadata?.[field], `metadata.${field}`, out);
     }
   }
   walk(body, live, '', out);
   return out;
-}
-
-/** `apiVersion/kind/namespace/name`, the identity of an object in a cluster. */
-export function objectKey(
-  o: Pick<KubeObject, 'apiVersion' | 'kind'> & {
-    metadata: { name: string; namespace?: string };
-  },
-): string {
-  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${
-    o.metadata.name
-  }`;
 }

@@ -18,7 +18,7 @@ export {
   inClusterSpec,
 } from './clusterConfig';
 export type { ClusterConfigSource } from './clusterConfig';
-export { diffObject, objectKey } from './diff';
+export { diffObject } from './diff';
 export { isOwnedBy } from './ownership';
 export type { OwnershipLabels } from './ownership';
 export { KubeApiError, isNotFound, isUnreachable } from './types';

@@ -1,28 +1,7 @@
-/** A Kubernetes object as plain JSON. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    generation?: number;
-    resourceVersion?: string;
-    creationTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: Array<{
-      apiVersion: string;
-      kind: string;
-      name: string;
-      uid: string;
-      controller?: boolean;
-      blockOwnerDeletion?: boolean;
-    }>;
-    [key: string]: unknown;
-  };
-  [key: string]: unknown;
-}
+import type { KubernetesObject } from '../kubernetes';
+
+/** A Kubernetes object as plain JSON; the same type as {@link KubernetesObject}. */
+export type KubeObject = KubernetesObject;
 
 /** How to reach one cluster, as read from configuration. */
 export interface ClusterSpec {

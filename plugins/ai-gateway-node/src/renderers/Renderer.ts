@@ -1,34 +1,6 @@
 import type { Problem } from '../intent/buildIntent';
 import type { Intent } from '../intent/types';
-
-/** A Kubernetes object as rendered: plain JSON, ready for server-side apply. */
-export interface KubernetesObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: Array<{
-      apiVersion: string;
-      kind: string;
-      name: string;
-      uid: string;
-      controller?: boolean;
-      blockOwnerDeletion?: boolean;
-    }>;
-    [key: string]: unknown;
-  };
-  [key: string]: unknown;
-}
-
-/** Identifies an object within the policy's namespace. */
-export interface ObjectKey {
-  apiVersion: string;
-  kind: string;
-  name: string;
-}
+import type { KubernetesObject, ObjectKey } from '../kubernetes';
 
 export interface RenderOptions {
   /** Value of the `aigateway.kagenti.dev/managed-by-instance` label, set by the reconciler. */

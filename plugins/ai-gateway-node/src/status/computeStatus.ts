@@ -20,7 +20,7 @@ import {
   managedServerSecretName,
   type ObservedGateway,
 } from '../intent/buildIntent';
-import type { KubernetesObject } from '../renderers/Renderer';
+import { objectKey, type KubernetesObject } from '../kubernetes';
 import { MODEL_HEADER } from '../renderers/envoyAiGateway/apiVersions';
 import {
   planRoutes,
@@ -116,16 +116,6 @@ const bad = (reason: string, message: string): Verdict => ({
   reason,
   message,
 });
-
-function key(o: {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-}) {
-  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${
-    o.metadata.name
-  }`;
-}
 
 /**
  * What a controller said about an object. Envoy AI Gateway writes one condition whose type is
@@ -324,7 +314,7 @@ function objectsFailing(
   const rejected: string[] = [];
   let pending = 0;
   for (const o of objects) {
-    const k = key(o);
+    const k = objectKey(o);
     const err = input.applyErrors?.get(k);
     if (err) {
       applyFailed.push(`${o.kind} ${o.metadata.name}: ${err}`);
@@ -623,7 +613,7 @@ export function computeStatus(input: ComputeStatusInput): PolicyStatus {
   const { policy, observed, now } = input;
   const routing = policy.kind === ROUTING_POLICY_KIND;
   const live = new Map(
-    (observed.liveObjects ?? []).map(o => [key(o), o] as const),
+    (observed.liveObjects ?? []).map(o => [objectKey(o), o] as const),
   );
   const verdicts = new Map<ConditionType, Verdict>();
   verdicts.set(CONDITION_TYPES.Accepted, acceptedVerdict(input));
@@ -690,7 +680,7 @@ export function computeStatus(input: ComputeStatusInput): PolicyStatus {
     ),
     ...extra,
     resources: input.objects.map(o => {
-      const verdict = acceptance(live.get(key(o)));
+      const verdict = acceptance(live.get(objectKey(o)));
       return {
         apiVersion: o.apiVersion,
         kind: o.kind,

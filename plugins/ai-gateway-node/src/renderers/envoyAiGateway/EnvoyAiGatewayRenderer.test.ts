@@ -14,7 +14,7 @@ import {
   specRoutingPolicy,
   toYamlStream,
 } from '../../__testUtils__/fixtures';
-import type { KubernetesObject } from '../Renderer';
+import type { KubernetesObject } from '../../kubernetes';
 import { EnvoyAiGatewayRenderer } from './EnvoyAiGatewayRenderer';
 
 const GOLDEN = path.join(__dirname, '__golden__');

@@ -1,7 +1,8 @@
 import { LABELS } from '@kagenti/backstage-plugin-ai-gateway-common';
 import { shortHash } from '../../naming/names';
 import type { PolicyRef } from '../../intent/types';
-import type { KubernetesObject, RenderOptions } from '../Renderer';
+import type { KubernetesObject } from '../../kubernetes';
+import type { RenderOptions } from '../Renderer';
 
 /**
  * Metadata every rendered object carries: the policy namespace, the ownership labels the

@@ -10,7 +10,7 @@ import {
   managedServerSecretName,
 } from '../../intent/buildIntent';
 import { upstreamProblems } from '../../__testUtils__/upstreamValidation';
-import type { KubernetesObject } from '../Renderer';
+import type { KubernetesObject } from '../../kubernetes';
 import { EnvoyAiGatewayRenderer } from './EnvoyAiGatewayRenderer';
 
 const renderer = new EnvoyAiGatewayRenderer();

@@ -1,6 +1,7 @@
 import type { AccessIntent } from '../../intent/types';
 import { dnsName } from '../../naming/names';
-import type { KubernetesObject, ObjectKey, RenderOptions } from '../Renderer';
+import type { KubernetesObject, ObjectKey } from '../../kubernetes';
+import type { RenderOptions } from '../Renderer';
 import { API, GATEWAY_API_GROUP } from './apiVersions';
 import { objectMeta } from './objectMeta';
 

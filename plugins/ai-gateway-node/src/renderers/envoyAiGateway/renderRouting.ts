@@ -8,7 +8,8 @@ import type {
   TokenCountMode,
 } from '../../intent/types';
 import { dnsName, ruleNameFor } from '../../naming/names';
-import type { KubernetesObject, RenderOptions } from '../Renderer';
+import type { KubernetesObject } from '../../kubernetes';
+import type { RenderOptions } from '../Renderer';
 import {
   AI_GATEWAY_GROUP,
   API,
