@@ -154,6 +154,40 @@ describe('API semantics over HTTP', () => {
     expect(st.body.metadata.generation).toBe(1);
   });
 
+  it('reads apply bodies sent as JSON, as block YAML and as flow YAML alike, and explains broken ones', async () => {
+    const apply = (name: string, body: string) =>
+      fetch(`${server.url}${W}/${name}?fieldManager=test`, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/apply-patch+yaml' },
+        body,
+      }).then(async r => ({ status: r.status, body: await r.json() }));
+    const json = await apply(
+      'as-json',
+      JSON.stringify({
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'as-json' },
+        spec: { color: 'red' },
+      }),
+    );
+    const block = await apply(
+      'as-yaml',
+      'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: as-yaml\nspec:\n  color: red\n',
+    );
+    // Flow YAML starts like JSON but is not JSON (unquoted keys).
+    const flow = await apply(
+      'as-flow',
+      '{apiVersion: example.com/v1, kind: Widget, metadata: {name: as-flow}, spec: {color: red}}',
+    );
+    for (const r of [json, block, flow]) {
+      expect(r.status).toBe(201);
+      expect(r.body.spec).toEqual({ color: 'red', size: 1 });
+    }
+    const broken = await apply('broken', '{"apiVersion": "example.com/v1",');
+    expect(broken.status).toBe(400);
+    expect(broken.body.message).toMatch(/^error decoding YAML: /);
+  });
+
   it('does not store dry runs', async () => {
     const r = await call('POST', `${W}?dryRun=All`, {
       apiVersion: 'example.com/v1',

@@ -37,6 +37,22 @@ import {
 
 type Obj = Record<string, any>;
 
+/**
+ * An apply body: YAML, which clients (kubectl, client libraries) mostly send as JSON. JSON is
+ * YAML, and JSON.parse reads it many times faster than a YAML parser, so JSON-looking bodies
+ * take that path; anything else, or JSON.parse's failure, goes to the YAML parser and its errors.
+ */
+function parseApplyBody(raw: string): unknown {
+  if (raw.trimStart().startsWith('{')) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      // Flow-style YAML, or broken JSON: the YAML parser decides and explains.
+    }
+  }
+  return parseYaml(raw);
+}
+
 export interface StatusCause {
   reason?: string;
   message: string;
@@ -781,7 +797,7 @@ export class ApiCore {
     }
     let config: unknown;
     try {
-      config = parseYaml(raw);
+      config = parseApplyBody(raw);
     } catch (e) {
       throw badRequest(`error decoding YAML: ${(e as Error).message}`);
     }
