@@ -195,6 +195,37 @@ describe('ai-gateway backend against kube-server', () => {
     expect(res.body.lastPass.clusters[0].requests).toBeLessThanOrEqual(14);
   });
 
+  it('reads whole only the policy entities that changed since the last pass', async () => {
+    const entities = demoEntities().map(e => ({
+      ...e,
+      metadata: { ...e.metadata, etag: `etag-${e.metadata.name}` },
+    }));
+    h = await startHarness({ kube, entities });
+    await h.pass();
+    expect(h.catalog.byRefsRequests.flat().sort()).toEqual([
+      'aiaccesspolicy:default/ai-gateway-access',
+      'airoutingpolicy:default/team1-models',
+    ]);
+    h.catalog.byRefsRequests.length = 0;
+    await h.pass();
+    expect(h.catalog.byRefsRequests).toEqual([]);
+    const routing = h.catalog.find('airoutingpolicy:default/team1-models')!;
+    const edited = structuredClone(routing);
+    (edited.spec as any).models[0].rateLimit.tokensPerHour = 5000;
+    h.catalog.upsert(edited);
+    await h.pass();
+    expect(h.catalog.byRefsRequests).toEqual([
+      ['airoutingpolicy:default/team1-models'],
+    ]);
+    const btp = kube.get(
+      'gateway.envoyproxy.io/v1alpha1',
+      'BackendTrafficPolicy',
+      'team1',
+      'team1-models',
+    );
+    expect(JSON.stringify(btp?.spec)).toContain('"requests":5000');
+  });
+
   it('repairs drift: an object edited or deleted by hand is restored', async () => {
     h = await startHarness({ kube });
     await converge(2);

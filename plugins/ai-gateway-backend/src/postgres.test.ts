@@ -40,9 +40,9 @@ describeWithPostgres('two backend instances sharing PostgreSQL', () => {
     const passes: number[] = [];
     const service = catalog.service();
     const getEntities = service.getEntities.getMockImplementation()!;
-    // A pass reads the whole policy list; the catalog poll asks only for uid and etag.
+    // A pass lists every policy's ref and etag; the catalog poll asks for uid and etag.
     service.getEntities.mockImplementation((async (req: any, opts: any) => {
-      if (!req?.fields) passes.push(Date.now());
+      if (!req?.fields?.includes('metadata.uid')) passes.push(Date.now());
       return getEntities(req, opts);
     }) as any);
     const config = {

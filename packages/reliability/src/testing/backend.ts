@@ -111,6 +111,20 @@ export class TestCatalog {
       const user = userOf(options);
       return user === undefined || this.visible(user, e);
     };
+    const byRef = (ref: any, options: any) => {
+      const r = typeof ref === 'string' ? parseEntityRef(ref) : ref;
+      const key = `${r.kind}:${r.namespace ?? 'default'}/${
+        r.name
+      }`.toLowerCase();
+      const alias = this.aliases.get(key);
+      if (alias) return alias;
+      const found = this.entities.find(
+        e => stringifyEntityRef(e).toLowerCase() === key,
+      );
+      return found && canSee(options, found)
+        ? structuredClone(found)
+        : undefined;
+    };
     return catalogServiceMock.mock({
       getEntities: (async (request: any, options: any) => {
         const filters = [request?.filter ?? []].flat();
@@ -130,20 +144,11 @@ export class TestCatalog {
         );
         return { items: structuredClone(items) };
       }) as any,
-      getEntityByRef: (async (ref: any, options: any) => {
-        const r = typeof ref === 'string' ? parseEntityRef(ref) : ref;
-        const key = `${r.kind}:${r.namespace ?? 'default'}/${
-          r.name
-        }`.toLowerCase();
-        const alias = this.aliases.get(key);
-        if (alias) return alias;
-        const found = this.entities.find(
-          e => stringifyEntityRef(e).toLowerCase() === key,
-        );
-        return found && canSee(options, found)
-          ? structuredClone(found)
-          : undefined;
-      }) as any,
+      getEntityByRef: (async (ref: any, options: any) =>
+        byRef(ref, options)) as any,
+      getEntitiesByRefs: (async (request: any, options: any) => ({
+        items: request.entityRefs.map((ref: string) => byRef(ref, options)),
+      })) as any,
     });
   }
 }

@@ -120,6 +120,9 @@ export function demoEntities(): Entity[] {
 
 /** A catalog whose content tests change between passes. */
 export class FakeCatalog {
+  /** The refs of every getEntitiesByRefs request, in order. */
+  readonly byRefsRequests: string[][] = [];
+
   constructor(public entities: Entity[]) {}
 
   private visible(credentials?: BackstageCredentials) {
@@ -156,6 +159,18 @@ export class FakeCatalog {
   }
 
   service() {
+    const byRef = (ref: any, options: any) => {
+      if (!this.visible(options?.credentials)) return undefined;
+      const r = typeof ref === 'string' ? parseEntityRef(ref) : ref;
+      const found = this.find(
+        stringifyEntityRef({
+          kind: r.kind,
+          namespace: r.namespace ?? 'default',
+          name: r.name,
+        }),
+      );
+      return found ? structuredClone(found) : undefined;
+    };
     return catalogServiceMock.mock({
       getEntities: (async (request: any, options: any) => {
         if (!this.visible(options?.credentials)) return { items: [] };
@@ -175,17 +190,13 @@ export class FakeCatalog {
         );
         return { items: structuredClone(items) };
       }) as any,
-      getEntityByRef: (async (ref: any, options: any) => {
-        if (!this.visible(options?.credentials)) return undefined;
-        const r = typeof ref === 'string' ? parseEntityRef(ref) : ref;
-        const found = this.find(
-          stringifyEntityRef({
-            kind: r.kind,
-            namespace: r.namespace ?? 'default',
-            name: r.name,
-          }),
-        );
-        return found ? structuredClone(found) : undefined;
+      getEntityByRef: (async (ref: any, options: any) =>
+        byRef(ref, options)) as any,
+      getEntitiesByRefs: (async (request: any, options: any) => {
+        this.byRefsRequests.push([...request.entityRefs]);
+        return {
+          items: request.entityRefs.map((ref: string) => byRef(ref, options)),
+        };
       }) as any,
     });
   }
