@@ -17,6 +17,9 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+// The AI Gateway backend answers the apply action's preview, as in the app.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import aiGatewayPlugin from '@kagenti/backstage-plugin-ai-gateway-backend';
 import scaffolderModuleAiGateway from '@kagenti/backstage-plugin-scaffolder-backend-module-ai-gateway';
 import { startKubeServer, KubeServer } from '@kagenti/kube-server';
 import { demoPolicies } from './corpus';
@@ -150,6 +153,9 @@ suite('template parameters with injection strings', () => {
       features: [
         scaffolderPlugin,
         scaffolderModuleAiGateway,
+        // It answers the apply action's preview (the reconciler's dry run); no pass runs here.
+        aiGatewayPlugin,
+        mockServices.scheduler.factory({ skipTaskRunOnStartup: true } as any),
         catalogServiceMock.factory({
           entities: [
             {
@@ -189,6 +195,8 @@ suite('template parameters with injection strings', () => {
                   local: true,
                 },
               ],
+              watch: false,
+              catalogPollInterval: { hours: 1 },
             },
           },
         }),

@@ -689,6 +689,7 @@ describe('ai-gateway backend against kube-server', () => {
         'post',
         '/api/ai-gateway/policies/default/airoutingpolicy/team1-models/reconcile',
       ],
+      ['post', '/api/ai-gateway/dry-run'],
     ] as const) {
       const res = await (request(h.http) as any)
         [method](path)
@@ -776,6 +777,118 @@ describe('ai-gateway backend against kube-server', () => {
     expect(after.body.diff.every((d: any) => d.action === 'unchanged')).toBe(
       true,
     );
+  });
+
+  it('dry-runs a policy entity given in the body, in the catalog or not, writing nothing', async () => {
+    h = await startHarness({ kube });
+    await converge();
+    const routing = demoEntities().find(e => e.kind === 'AIRoutingPolicy')!;
+    // The catalog's etag comes along: it must not make the catalog's version stand in for it.
+    const edited: any = structuredClone(routing);
+    edited.spec.models[0].rateLimit.tokensPerHour = 5000;
+    const renamed: any = structuredClone(routing);
+    renamed.metadata.name = 'brand-new';
+    delete renamed.metadata.etag;
+    const liveSpec = () =>
+      (kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models') as any).spec;
+    // The store's resourceVersion: any write to the cluster moves it.
+    const clock = () => (kube.api as any).store.resourceVersion as number;
+    const before = { rv: clock(), spec: liveSpec() };
+    const dryRun = (entity: unknown, user = ADMIN) =>
+      request(h.http)
+        .post('/api/ai-gateway/dry-run')
+        .set('Authorization', asUser(user))
+        .send({ entity });
+
+    const res = await dryRun(edited);
+    expect(res.status).toBe(200);
+    expect(res.body.valid).toBe(true);
+    expect(res.body.problems).toEqual([]);
+    const changed = res.body.diff.filter((d: any) => d.action !== 'unchanged');
+    expect(changed).toContainEqual(
+      expect.objectContaining({
+        kind: 'BackendTrafficPolicy',
+        name: 'team1-models',
+        action: 'update',
+        differences: ['spec.rateLimit.global.rules'],
+      }),
+    );
+    expect(changed.every((d: any) => d.action === 'update')).toBe(true);
+    noSecrets(res.body);
+
+    const fresh = await dryRun(renamed);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.valid).toBe(true);
+    expect(fresh.body.diff).toContainEqual(
+      expect.objectContaining({
+        kind: 'AIGatewayRoute',
+        name: 'brand-new',
+        action: 'create',
+      }),
+    );
+    expect(fresh.body.diff.every((d: any) => d.action === 'create')).toBe(true);
+
+    // Nothing was applied, and the next pass still applies the catalog's version.
+    expect(clock()).toBe(before.rv);
+    expect(kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'brand-new')).toBe(
+      undefined,
+    );
+    await h.pass();
+    expect(liveSpec()).toEqual(before.spec);
+    const again = await dryRun(routing);
+    expect(again.body.diff.every((d: any) => d.action === 'unchanged')).toBe(
+      true,
+    );
+    const settled = clock();
+
+    // An invalid entity: valid false, every problem with its field path.
+    const broken: any = structuredClone(routing);
+    broken.spec.models[0].backends[0].provider = 'nope';
+    broken.spec.providers[0].endpoint = 'not a url';
+    const invalid = await dryRun(broken);
+    expect(invalid.status).toBe(200);
+    expect(invalid.body).toMatchObject({ valid: false, objects: [], diff: [] });
+    expect(invalid.body.problems.map((p: any) => p.path)).toEqual(
+      expect.arrayContaining([
+        'spec.models[0].backends[0].provider',
+        'spec.providers[0].endpoint',
+      ]),
+    );
+    expect(invalid.body.problems.every((p: any) => p.path && p.message)).toBe(
+      true,
+    );
+
+    // Without the apply permission (whether or not the caller may read the policy): 403.
+    for (const user of [DEVELOPER, STRANGER]) {
+      const denied = await dryRun(renamed, user);
+      expect(denied.status).toBe(403);
+      expect(denied.body.error.name).toBe('NotAllowedError');
+    }
+
+    // Malformed bodies: 400.
+    for (const body of [
+      undefined,
+      {},
+      { entity: 'kind: AIRoutingPolicy' },
+      { entity: [routing] },
+      { entity: { ...routing, kind: 'Component' } },
+      { entity: { ...routing, kind: 'airoutingpolicy' } },
+      { entity: { ...routing, metadata: { namespace: 'default' } } },
+      { entity: { ...routing, metadata: 'team1-models' } },
+    ]) {
+      const bad = await request(h.http)
+        .post('/api/ai-gateway/dry-run')
+        .set('Authorization', asUser(ADMIN))
+        .send(body as any);
+      expect([bad.status, bad.body.error?.name]).toEqual([400, 'InputError']);
+    }
+    const notJson = await request(h.http)
+      .post('/api/ai-gateway/dry-run')
+      .set('Authorization', asUser(ADMIN))
+      .set('Content-Type', 'application/json')
+      .send('{"entity": ');
+    expect(notJson.status).toBe(400);
+    expect(clock()).toBe(settled);
   });
 
   it('in external mode applies only the policy resources and reports the status read back', async () => {

@@ -27,6 +27,45 @@ const POLICY_KINDS: Record<string, string> = {
   aiaccesspolicy: ACCESS_POLICY_KIND,
 };
 
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The policy entity of a `POST /dry-run` body (`{ entity }`), enough of it checked to name it;
+ * the reconciler validates the rest. Without its etag: the reconciler caches conversions by
+ * entity ref and etag, and an entity that is not the catalog's must never stand in for it.
+ */
+function bodyEntity(body: unknown): Entity {
+  const entity = isObject(body) ? body.entity : undefined;
+  if (!isObject(entity)) {
+    throw new InputError('expected a JSON body { "entity": <policy entity> }');
+  }
+  if (
+    entity.kind !== ROUTING_POLICY_KIND &&
+    entity.kind !== ACCESS_POLICY_KIND
+  ) {
+    throw new InputError(
+      `entity.kind must be ${ROUTING_POLICY_KIND} or ${ACCESS_POLICY_KIND}`,
+    );
+  }
+  const metadata = entity.metadata;
+  if (
+    !isObject(metadata) ||
+    typeof metadata.name !== 'string' ||
+    !metadata.name ||
+    (metadata.namespace !== undefined && typeof metadata.namespace !== 'string')
+  ) {
+    throw new InputError(
+      'entity.metadata.name must be a string (and entity.metadata.namespace, if given)',
+    );
+  }
+  const { etag: _etag, ...rest } = metadata;
+  return {
+    ...entity,
+    metadata: { ...rest, namespace: metadata.namespace ?? 'default' },
+  } as Entity;
+}
+
 export interface RouterOptions {
   httpAuth: HttpAuthService;
   auth: AuthService;
@@ -280,17 +319,31 @@ export async function createRouter(
     res.json({ items: out });
   });
 
+  /** Renders one policy against the live cluster, writing nothing (both dry-run routes). */
+  async function dryRun(entity: Entity) {
+    try {
+      return await reconciler.dryRun(entity);
+    } catch (e) {
+      throw new InputError(redact((e as Error).message));
+    }
+  }
+
   router.post('/policies/:namespace/:kind/:name/dry-run', async (req, res) => {
     const credentials = await credentialsOf(req);
     const entity = await policyEntity(req, credentials);
     await requireApply(entity, credentials);
-    let result;
-    try {
-      result = await reconciler.dryRun(entity);
-    } catch (e) {
-      throw new InputError(redact((e as Error).message));
-    }
-    res.json(result);
+    res.json(await dryRun(entity));
+  });
+
+  /**
+   * A dry run of a policy entity given in the body, which need not be in the catalog yet (a
+   * template's output before it is published): the same `Reconciler.dryRun` as above.
+   */
+  router.post('/dry-run', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    const entity = bodyEntity(req.body);
+    await requireApply(entity, credentials);
+    res.json(await dryRun(entity));
   });
 
   router.post(

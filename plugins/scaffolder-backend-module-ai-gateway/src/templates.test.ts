@@ -15,6 +15,9 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderGithubModule from '@backstage/plugin-scaffolder-backend-module-github';
 import { validatePolicyEntity } from '@kagenti/backstage-plugin-ai-gateway-common';
+// The AI Gateway backend answers the apply action's preview (a test-only dependency).
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import aiGatewayPlugin from '@kagenti/backstage-plugin-ai-gateway-backend';
 import { startKubeServer, type KubeServer } from '@kagenti/kube-server';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -81,6 +84,8 @@ describe('templates through the scaffolder dry-run API', () => {
         scaffolderPlugin,
         scaffolderModuleAiGateway,
         scaffolderGithubModule,
+        aiGatewayPlugin,
+        mockServices.scheduler.factory({ skipTaskRunOnStartup: true } as any),
         catalogServiceMock.factory({ entities }),
         mockServices.permissions.mock({
           authorize: (async (requests: unknown[]) =>
@@ -104,6 +109,8 @@ describe('templates through the scaffolder dry-run API', () => {
                   local: true,
                 },
               ],
+              watch: false,
+              catalogPollInterval: { hours: 1 },
             },
           },
         }),
@@ -507,11 +514,12 @@ describe('templates through the scaffolder dry-run API', () => {
         },
       });
       const text = r.output.text.map((t: any) => t.content).join('\n');
-      expect(text).toContain('- create Secret team1-access-mtls-ca');
-      // The demo Gateway's HTTPS listener serves another policy's certificate: the preview says so.
+      // The reconciler's dry run, answered by the AI Gateway backend.
       expect(text).toContain(
-        '- problem: spec.targetRef: Gateway team1/ai-gateway has no HTTPS listener serving the Secret team1-access-mtls-server',
+        '**aiaccesspolicy:default/team1-access** in cluster local (the local development server): create',
       );
+      expect(text).toContain('- create Secret team1-access-mtls-ca');
+      expect(text).toContain('- create Secret team1-access-mtls-server');
     });
   });
 

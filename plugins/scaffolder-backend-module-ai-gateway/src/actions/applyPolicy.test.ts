@@ -103,7 +103,20 @@ describe('aigateway:policy:apply', () => {
     await kube?.stop();
   });
 
-  beforeEach(() => dir.clear());
+  // The real fetch, watched: both modes must go through the AI Gateway backend's REST API.
+  let fetchSpy: jest.SpyInstance;
+  beforeEach(() => {
+    dir.clear();
+    fetchSpy = jest.spyOn(globalThis, 'fetch');
+  });
+  afterEach(() => fetchSpy.mockRestore());
+
+  /** The backend routes the action called (method, path), and the bodies sent. */
+  const backendCalls = () =>
+    fetchSpy.mock.calls.map(([url, init]) => ({
+      call: `${init?.method} ${new URL(String(url)).pathname}`,
+      body: init?.body ? JSON.parse(String(init.body)) : undefined,
+    }));
 
   function configData() {
     return {
@@ -163,14 +176,21 @@ describe('aigateway:policy:apply', () => {
     const created = out.diff
       .filter((d: any) => d.action === 'create')
       .map((d: any) => `${d.kind}/${d.name}`);
+    // What the reconciler renders (its own dry run), not a copy of it.
+    expect(backendCalls()).toEqual([
+      {
+        call: 'POST /api/ai-gateway/dry-run',
+        body: { entity: expect.objectContaining({ kind: 'AIRoutingPolicy' }) },
+      },
+    ]);
     expect(created).toEqual(
       expect.arrayContaining([
-        'AIRoutingPolicy/team1-models',
         'AIServiceBackend/team1-models-openai',
         'Backend/team1-models-ollama',
         'BackendTLSPolicy/team1-models-openai',
         'BackendSecurityPolicy/team1-models-openai',
         'AIGatewayRoute/team1-models',
+        'BackendTrafficPolicy/team1-models',
       ]),
     );
     expect(out.objects.map((o: any) => o.kind)).toContain('AIGatewayRoute');
@@ -205,6 +225,9 @@ describe('aigateway:policy:apply', () => {
       entityRef: 'airoutingpolicy:default/team1-models',
     });
     expect(out.dryRun).toBe(false);
+    expect(backendCalls().map(c => c.call)).toEqual([
+      'POST /api/ai-gateway/policies/default/airoutingpolicy/team1-models/reconcile',
+    ]);
     expect(out.result.applied).toBeGreaterThan(0);
     expect(out.summary).toMatch(
       /^\*\*airoutingpolicy:default\/team1-models\*\* applied to cluster local: \d+ applied/,
@@ -231,18 +254,15 @@ describe('aigateway:policy:apply', () => {
     );
     const out = await run({ entity: edited, dryRun: true });
     const changed = out.diff.filter((d: any) => d.action !== 'unchanged');
-    expect(changed).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          kind: 'AIRoutingPolicy',
-          action: 'update',
-          differences: ['spec.models'],
-        }),
-        expect.objectContaining({
-          kind: 'BackendTrafficPolicy',
-          action: 'update',
-        }),
-      ]),
+    expect(changed).toContainEqual(
+      expect.objectContaining({
+        kind: 'BackendTrafficPolicy',
+        action: 'update',
+        differences: ['spec.rateLimit.global.rules'],
+      }),
+    );
+    expect(out.summary).toContain(
+      '- update BackendTrafficPolicy team1-models (spec.rateLimit.global.rules)',
     );
   });
 
@@ -294,8 +314,16 @@ describe('aigateway:policy:apply', () => {
       'backstage.io/kubernetes-namespace: team1',
       'backstage.io/kubernetes-namespace: team1\n    aigateway.kagenti.dev/cluster: mars',
     );
+    // The backend's answer, with its error name.
     await expect(run({ entity: elsewhere, dryRun: true })).rejects.toThrow(
-      "cluster 'mars' of aiaccesspolicy:default/ai-gateway-access is not configured",
+      expect.objectContaining({
+        name: 'InputError',
+        message:
+          "the AI Gateway backend refused the dry run of aiaccesspolicy:default/ai-gateway-access; caused by InputError: cluster 'mars' is not configured",
+      }),
     );
+    expect(backendCalls().map(c => c.call)).toEqual([
+      'POST /api/ai-gateway/dry-run',
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import type {
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import type { Config } from '@backstage/config';
 import {
+  ForwardedError,
   InputError,
   NotAllowedError,
   NotFoundError,
@@ -16,22 +17,18 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
-  FIELD_MANAGER,
   aiGatewayPolicyApplyPermission,
   validatePolicyEntity,
+  type ApiDryRunResult,
   type ApiReconcileResult,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
-import {
-  KubeClient,
-  readClusterSpecs,
-  type ClusterSpec,
-} from '@kagenti/backstage-plugin-ai-gateway-node';
+import { readClusterSpecs } from '@kagenti/backstage-plugin-ai-gateway-node';
+import { describeDiff } from '../lib/describeDiff';
 import {
   checkPolicies,
   problemsError,
   readPolicyDocuments,
 } from '../lib/policyInput';
-import { describeDiff, previewPolicy } from '../lib/previewPolicy';
 
 const examples = [
   {
@@ -68,11 +65,12 @@ function applied(entity: Entity): string {
 }
 
 /**
- * `aigateway:policy:apply`. A dry run renders the policy with `-node`'s renderer and diffs it
- * against the live cluster, changing nothing. A real run asks the AI Gateway reconciler (through
- * its REST API, as the user) to reconcile the policy now: the catalog is the source of truth, and
- * a resource applied behind the reconciler's back would be pruned by its next pass, so the policy
- * must be in the catalog in this version first.
+ * `aigateway:policy:apply`. Both modes go through the AI Gateway reconciler's REST API, as the
+ * user. A dry run has it render the policy and diff it against the live cluster, changing nothing
+ * (`POST /dry-run` with the entity, which need not be in the catalog yet). A real run has it
+ * reconcile the policy now: the catalog is the source of truth, and a resource applied behind the
+ * reconciler's back would be pruned by its next pass, so the policy must be in the catalog in this
+ * version first.
  */
 export function createPolicyApplyAction(options: {
   config: Config;
@@ -80,24 +78,12 @@ export function createPolicyApplyAction(options: {
   permissions: PermissionsService;
   auth: AuthService;
   discovery: DiscoveryService;
-  /** For tests: how a cluster is reached (default: `-node`'s KubeClient). */
-  createClient?: (spec: ClusterSpec) => KubeClient;
 }) {
   const { config, catalog, permissions, auth, discovery } = options;
   const defaultCluster =
     config.getOptionalString('aiGateway.defaultCluster') ??
     readClusterSpecs(config)[0]?.name ??
     '';
-  const instance =
-    config.getOptionalString('aiGateway.instance') ?? 'backstage';
-  const createClient =
-    options.createClient ??
-    ((spec: ClusterSpec) =>
-      new KubeClient(spec, {
-        fieldManager: FIELD_MANAGER,
-        maxRetries: 1,
-        timeoutMs: 10_000,
-      }));
 
   async function authorize(
     entityRef: string,
@@ -117,34 +103,64 @@ export function createPolicyApplyAction(options: {
     }
   }
 
-  async function reconcile(
-    entity: Entity,
+  /**
+   * POSTs to the AI Gateway backend on behalf of the user. An error answer fails the step with
+   * the backend's message and error name (InputError, NotAllowedError, …).
+   */
+  async function postToBackend<T>(
+    path: string,
+    what: string,
     credentials: BackstageCredentials,
-  ): Promise<ApiReconcileResult> {
+    body?: unknown,
+  ): Promise<T> {
     const { token } = await auth.getPluginRequestToken({
       onBehalfOf: credentials,
       targetPluginId: 'ai-gateway',
     });
     const base = await discovery.getBaseUrl('ai-gateway');
-    const url = `${base}/policies/${encodeURIComponent(
-      entity.metadata.namespace ?? 'default',
-    )}/${entity.kind.toLocaleLowerCase('en-US')}/${encodeURIComponent(
-      entity.metadata.name,
-    )}/reconcile`;
-    const response = await fetch(url, {
+    const response = await fetch(`${base}${path}`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${token}` },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
+      const error = await ResponseError.fromResponse(response);
+      throw new ForwardedError(
+        `the AI Gateway backend refused the ${what}`,
+        error.cause,
+      );
     }
-    return (await response.json()) as ApiReconcileResult;
+    // JSON.parse, not response.json(): step outputs reach the scaffolder's templating, which
+    // refuses arrays of another realm, and fetch's are under jest.
+    return JSON.parse(await response.text()) as T;
   }
+
+  const reconcile = (entity: Entity, credentials: BackstageCredentials) =>
+    postToBackend<ApiReconcileResult>(
+      `/policies/${encodeURIComponent(
+        entity.metadata.namespace ?? 'default',
+      )}/${entity.kind.toLocaleLowerCase('en-US')}/${encodeURIComponent(
+        entity.metadata.name,
+      )}/reconcile`,
+      `reconcile of ${stringifyEntityRef(entity)}`,
+      credentials,
+    );
+
+  const dryRun = (entity: Entity, credentials: BackstageCredentials) =>
+    postToBackend<ApiDryRunResult>(
+      '/dry-run',
+      `dry run of ${stringifyEntityRef(entity)}`,
+      credentials,
+      { entity },
+    );
 
   return createTemplateAction({
     id: 'aigateway:policy:apply',
     description:
-      'Applies an AIRoutingPolicy / AIAccessPolicy to its cluster through the AI Gateway reconciler; a dry run outputs the rendered objects and their diff against the live cluster and changes nothing. Requires the ai-gateway.policy.apply permission.',
+      "Applies an AIRoutingPolicy / AIAccessPolicy to its cluster through the AI Gateway reconciler; a dry run (the reconciler's own) outputs the rendered objects and their diff against the live cluster and changes nothing. Requires the ai-gateway.policy.apply permission.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -196,7 +212,7 @@ export function createPolicyApplyAction(options: {
           z
             .array(z.record(z.string(), z.unknown()))
             .describe(
-              'Dry run: the policy resource and the rendered objects (Secret values redacted).',
+              'Dry run: the objects the reconciler would apply (Secret values redacted).',
             ),
         diff: z =>
           z
@@ -276,36 +292,24 @@ export function createPolicyApplyAction(options: {
       ctx.output('entityRef', entityRef);
 
       if (ctx.isDryRun || ctx.input.dryRun) {
-        const spec = readClusterSpecs(config).find(c => c.name === cluster);
-        if (!spec) {
-          throw new InputError(
-            `cluster '${cluster}' of ${entityRef} is not configured (aiGateway.clusters or kubernetes.clusterLocatorMethods)`,
-          );
-        }
-        const client = createClient(spec);
-        try {
-          const preview = await previewPolicy({
-            entity,
-            client,
-            defaultCluster,
-            instance,
-          });
-          const summary = [
-            `**${entityRef}** in cluster ${cluster}${
-              spec.local ? ' (the local development server)' : ''
-            }: ${describeDiff(preview.diff)}`,
-            ...preview.problems.map(p => `- problem: ${p.path}: ${p.message}`),
-          ].join('\n');
-          ctx.logger.info(`dry run, nothing applied: ${summary}`);
-          ctx.output('cluster', cluster);
-          ctx.output('dryRun', true);
-          ctx.output('objects', preview.objects);
-          ctx.output('diff', preview.diff);
-          ctx.output('problems', preview.problems);
-          ctx.output('summary', summary);
-        } finally {
-          client.close();
-        }
+        // The reconciler's own dry run; it also says when the cluster is not configured.
+        const preview = await dryRun(entity, credentials);
+        const local = readClusterSpecs(config).find(
+          c => c.name === cluster,
+        )?.local;
+        const summary = [
+          `**${entityRef}** in cluster ${cluster}${
+            local ? ' (the local development server)' : ''
+          }: ${describeDiff(preview.diff)}`,
+          ...preview.problems.map(p => `- problem: ${p.path}: ${p.message}`),
+        ].join('\n');
+        ctx.logger.info(`dry run, nothing applied: ${summary}`);
+        ctx.output('cluster', cluster);
+        ctx.output('dryRun', true);
+        ctx.output('objects', preview.objects);
+        ctx.output('diff', preview.diff);
+        ctx.output('problems', preview.problems);
+        ctx.output('summary', summary);
         return;
       }
 
