@@ -813,8 +813,30 @@ describe('ai-gateway backend against kube-server', () => {
         differences: ['spec.rateLimit.global.rules'],
       }),
     );
+    // The policy resource itself is part of the preview: both modes apply it.
+    expect(changed).toContainEqual(
+      expect.objectContaining({
+        kind: 'AIRoutingPolicy',
+        name: 'team1-models',
+        action: 'update',
+      }),
+    );
     expect(changed.every((d: any) => d.action === 'update')).toBe(true);
     noSecrets(res.body);
+
+    // What the cluster as it is decides comes back as problems, where the spec is.
+    const access: any = structuredClone(
+      demoEntities().find(e => e.kind === 'AIAccessPolicy')!,
+    );
+    access.spec.targetRef.name = 'no-such-gateway';
+    const orphan = await dryRun(access);
+    expect(orphan.status).toBe(200);
+    expect(orphan.body.problems).toContainEqual({
+      path: 'spec.targetRef',
+      message: expect.stringMatching(
+        /^GatewayBound would be False \(GatewayNotFound\)/,
+      ),
+    });
 
     const fresh = await dryRun(renamed);
     expect(fresh.status).toBe(200);

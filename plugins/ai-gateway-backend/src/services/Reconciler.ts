@@ -5,7 +5,9 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ACCESS_POLICY_KIND,
   AI_GATEWAY_API_VERSION,
+  CONDITION_TYPES,
   LABELS,
+  REASONS,
   ROUTING_POLICY_KIND,
   ApiDryRunResult,
   PolicyValidationError,
@@ -1125,16 +1127,20 @@ export class Reconciler {
       },
     };
     observed.policies = [...livePolicies.filter(p => p !== live), policy];
-    const diff: ApiDryRunResult['diff'] = [];
-    if (this.deps.settings.mode === 'external') {
-      const differences = live ? diffObject(resource, live) : [];
-      diff.push({
+    // The policy resource itself comes first: both modes apply it.
+    const resourceDifferences = live ? diffObject(resource, live) : [];
+    const diff: ApiDryRunResult['diff'] = [
+      {
         apiVersion: resource.apiVersion,
         kind: resource.kind,
         name: resource.metadata.name,
-        action: actionOf(live, differences),
-        ...(differences.length ? { differences } : {}),
-      });
+        action: actionOf(live, resourceDifferences),
+        ...(resourceDifferences.length
+          ? { differences: resourceDifferences }
+          : {}),
+      },
+    ];
+    if (this.deps.settings.mode === 'external') {
       return { valid: true, problems: [], objects: [resource], diff };
     }
     const outcome = await this.deps.engine.render(policy, observed);
@@ -1168,11 +1174,66 @@ export class Reconciler {
     }
     return {
       valid: outcome.problems.length === 0,
-      problems: outcome.problems,
-      objects: outcome.objects.map(o =>
-        redactObject(this.withInstanceLabel(o)),
-      ),
+      problems: [
+        ...outcome.problems,
+        ...clusterProblems(
+          this.deps.engine.status(
+            policy,
+            outcome,
+            observed,
+            new Map(),
+            new Date(),
+          ),
+        ),
+      ],
+      objects: [
+        redactObject(resource),
+        ...outcome.objects.map(o => redactObject(this.withInstanceLabel(o))),
+      ],
       diff,
     };
   }
+}
+
+/**
+ * Failing conditions that the cluster as it is decides, before anything is applied (a missing
+ * Gateway or bundle, a Gateway without an HTTPS listener, a credential Secret without its key):
+ * a dry run reports them as problems, where the spec is.
+ */
+const CLUSTER_PROBLEM_PATHS: Record<string, string> = {
+  [REASONS.GatewayNotFound]: 'spec.targetRef',
+  [REASONS.GatewayNotAccepted]: 'spec.targetRef',
+  [REASONS.ListenerNotHTTPS]: 'spec.targetRef',
+  [REASONS.Conflicted]: 'spec.models',
+  [REASONS.CredentialSecretNotFound]: 'spec.providers',
+  [REASONS.CredentialKeyMissing]: 'spec.providers',
+  [REASONS.BundleNotFound]: 'spec.mtls.trustBundleConfigMap',
+  [REASONS.BundleEmpty]: 'spec.mtls.trustBundleConfigMap',
+  [REASONS.BundleParseError]: 'spec.mtls.trustBundleConfigMap',
+  [REASONS.BundleExpired]: 'spec.mtls.trustBundleConfigMap',
+  [REASONS.CertGenerationFailed]: 'spec.mtls',
+};
+
+function clusterProblems(
+  status: Record<string, unknown>,
+): Array<{ path: string; message: string }> {
+  const conditions = (status.conditions ?? []) as Array<{
+    type: string;
+    status: string;
+    reason: string;
+    message?: string;
+  }>;
+  return conditions
+    .filter(
+      c =>
+        c.type !== CONDITION_TYPES.Programmed &&
+        c.status === 'False' &&
+        CLUSTER_PROBLEM_PATHS[c.reason],
+    )
+    .map(c => ({
+      path: CLUSTER_PROBLEM_PATHS[c.reason],
+      message: `${c.type} would be False (${c.reason})${
+        c.message ? `: ${c.message}` : ''
+      }`,
+    }));
 }
