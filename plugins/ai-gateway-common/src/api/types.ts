@@ -181,3 +181,37 @@ export interface ApiReconcileResult {
   unchanged: number;
   conditions: ApiCondition[];
 }
+
+/** One cluster in a reconcile pass. */
+export interface ApiClusterPassReport {
+  cluster: string;
+  ok: boolean;
+  error?: string;
+  applied: number;
+  unchanged: number;
+  pruned: number;
+  deleted: number;
+  statusWrites: number;
+  requests: number;
+  writes: number;
+}
+
+/** The backend's last full reconcile pass. */
+export interface ApiPassReport {
+  startedAt: string;
+  durationMs: number;
+  policies: number;
+  clusters: ApiClusterPassReport[];
+}
+
+/** GET /health */
+export interface ApiHealth {
+  status: 'ok';
+  mode: 'embedded' | 'external';
+  /**
+   * Null until the first reconcile pass since the backend started has finished: until then the
+   * backend knows no Gateway, policy status or admission, and empty answers mean "not yet", not
+   * "none".
+   */
+  lastPass: ApiPassReport | null;
+}

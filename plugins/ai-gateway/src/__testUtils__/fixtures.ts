@@ -2,6 +2,7 @@ import type { Entity } from '@backstage/catalog-model';
 import type {
   ApiAgentAccess,
   ApiGatewaySummary,
+  ApiHealth,
   ApiPolicyStatus,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
 
@@ -365,4 +366,35 @@ export const accessStatus: ApiPolicyStatus = {
       drift: 'in-sync',
     },
   ],
+};
+
+/** GET /health once the backend's first reconcile pass is done. */
+export const healthDone: ApiHealth = {
+  status: 'ok',
+  mode: 'embedded',
+  lastPass: {
+    startedAt: '2026-01-01T00:00:00.000Z',
+    durationMs: 840,
+    policies: 2,
+    clusters: [
+      {
+        cluster: 'local',
+        ok: true,
+        applied: 5,
+        unchanged: 0,
+        pruned: 0,
+        deleted: 0,
+        statusWrites: 2,
+        requests: 21,
+        writes: 7,
+      },
+    ],
+  },
+};
+
+/** GET /health while the backend's first reconcile pass is still running. */
+export const healthFirstPass: ApiHealth = {
+  status: 'ok',
+  mode: 'embedded',
+  lastPass: null,
 };

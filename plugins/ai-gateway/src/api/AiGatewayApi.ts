@@ -3,6 +3,7 @@ import type {
   ApiAgentAccess,
   ApiDryRunResult,
   ApiGatewaySummary,
+  ApiHealth,
   ApiPolicyStatus,
   ApiReconcileResult,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
@@ -23,6 +24,11 @@ export interface AiGatewayApi {
     name: string,
   ): Promise<ApiPolicyStatus>;
   getGateways(): Promise<ApiGatewaySummary[]>;
+  /**
+   * The backend's health and its last reconcile pass; `lastPass` is null until the first pass
+   * since the backend started has finished.
+   */
+  getHealth(): Promise<ApiHealth>;
   dryRunPolicy(
     namespace: string,
     kind: string,

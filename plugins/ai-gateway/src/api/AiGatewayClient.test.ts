@@ -3,7 +3,13 @@ import { registerMswTestHooks } from '@backstage/frontend-test-utils';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { API, createClient } from '../__testUtils__/render';
-import { agentAccess, gateway, routingStatus } from '../__testUtils__/fixtures';
+import {
+  agentAccess,
+  gateway,
+  healthDone,
+  healthFirstPass,
+  routingStatus,
+} from '../__testUtils__/fixtures';
 
 describe('AiGatewayClient', () => {
   const server = setupServer();
@@ -59,6 +65,23 @@ describe('AiGatewayClient', () => {
       ),
     );
     await expect(createClient().getGateways()).resolves.toEqual([gateway]);
+  });
+
+  it('gets the backend’s health, with its last pass or null before the first', async () => {
+    let answer = healthFirstPass;
+    server.use(http.get(`${API}/health`, () => HttpResponse.json(answer)));
+    const client = createClient();
+    await expect(client.getHealth()).resolves.toEqual({
+      status: 'ok',
+      mode: 'embedded',
+      lastPass: null,
+    });
+    answer = healthDone;
+    const done = await client.getHealth();
+    expect(done.lastPass?.clusters[0]).toMatchObject({
+      cluster: 'local',
+      ok: true,
+    });
   });
 
   it('posts dry-run and reconcile', async () => {

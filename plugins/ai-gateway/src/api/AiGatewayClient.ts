@@ -4,6 +4,7 @@ import type {
   ApiAgentAccess,
   ApiDryRunResult,
   ApiGatewaySummary,
+  ApiHealth,
   ApiPolicyStatus,
   ApiReconcileResult,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
@@ -47,6 +48,10 @@ export class AiGatewayClient implements AiGatewayApi {
     >('GET', ['gateways']);
     // The contract does not pin the envelope; accept a bare array or {items}.
     return Array.isArray(body) ? body : body.items ?? [];
+  }
+
+  getHealth(): Promise<ApiHealth> {
+    return this.request('GET', ['health']);
   }
 
   dryRunPolicy(

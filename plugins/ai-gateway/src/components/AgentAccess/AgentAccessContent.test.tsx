@@ -5,15 +5,24 @@ import { setupServer } from 'msw/node';
 import {
   agentAccess,
   agentEntity,
+  healthDone,
+  healthFirstPass,
   notAdmittedAccess,
 } from '../../__testUtils__/fixtures';
-import { API, render } from '../../__testUtils__/render';
+import {
+  API,
+  mockHealth,
+  polledEvery,
+  render,
+  slow,
+  watchFlicker,
+} from '../../__testUtils__/render';
 import { AgentAccessContent } from './AgentAccessContent';
 
 const ACCESS_URL = `${API}/agents/default/weather-agent/access`;
 
 describe('AgentAccessContent', () => {
-  const server = setupServer();
+  const server = setupServer(mockHealth());
   registerMswTestHooks(server);
 
   const respond = (body: unknown, status = 200) =>
@@ -221,5 +230,167 @@ describe('AgentAccessContent', () => {
     expect(
       await screen.findByText('The AI Gateway does not know this agent yet'),
     ).toBeInTheDocument();
+  });
+
+  describe('while the backend’s first reconcile pass runs', () => {
+    it('says so instead of "no AI Gateway admits this agent"', async () => {
+      server.use(mockHealth(healthFirstPass));
+      respond({ ...agentAccess, gateways: [] });
+      await render(<AgentAccessContent />, agentEntity);
+      expect(
+        await screen.findByText('The first reconcile pass is still running'),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByText(/cannot tell yet which Gateways admit this agent/),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByText('No AI Gateway admits this agent yet'),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.getByText(/Not known yet: the AI Gateway backend is still/),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByText(/No Gateway has an access policy/),
+      ).not.toBeInTheDocument();
+    });
+
+    it('shows the access by itself once the pass is done, without a spinner', async () => {
+      let passDone = false;
+      server.use(
+        http.get(
+          `${API}/health`,
+          slow(() =>
+            HttpResponse.json(passDone ? healthDone : healthFirstPass),
+          ),
+        ),
+        http.get(
+          ACCESS_URL,
+          slow(() =>
+            HttpResponse.json(
+              passDone ? agentAccess : { ...agentAccess, gateways: [] },
+            ),
+          ),
+        ),
+      );
+      await render(polledEvery(50, <AgentAccessContent />), agentEntity);
+      await screen.findByText('The first reconcile pass is still running');
+      const flicker = watchFlicker(
+        screen.getByRole('group', { name: 'SPIFFE identity' }),
+      );
+      passDone = true;
+      expect(
+        await screen.findByRole('region', { name: 'Model access' }),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByText('The first reconcile pass is still running'),
+      ).not.toBeInTheDocument();
+      expect(flicker()).toBe(false);
+    });
+
+    it('falls back to the usual empty state when the health cannot be read', async () => {
+      server.use(
+        http.get(`${API}/health`, () =>
+          HttpResponse.json({ error: { message: 'x' } }, { status: 500 }),
+        ),
+      );
+      respond({ ...agentAccess, gateways: [] });
+      await render(<AgentAccessContent />, agentEntity);
+      expect(
+        await screen.findByText('No AI Gateway admits this agent yet'),
+      ).toBeInTheDocument();
+    });
+  });
+
+  describe('background refresh', () => {
+    it('shows new data without a spinner', async () => {
+      let answer: unknown = notAdmittedAccess;
+      server.use(
+        http.get(
+          ACCESS_URL,
+          slow(() => HttpResponse.json(answer as any)),
+        ),
+      );
+      await render(polledEvery(50, <AgentAccessContent />), agentEntity);
+      await screen.findByText('Not admitted to ai-gateway');
+      const flicker = watchFlicker(
+        screen.getByRole('group', { name: 'SPIFFE identity' }),
+      );
+      answer = agentAccess;
+      expect(
+        await screen.findByText('Admitted to ai-gateway'),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByText('Not admitted to ai-gateway'),
+      ).not.toBeInTheDocument();
+      expect(flicker()).toBe(false);
+    });
+
+    it('keeps the last value when a refresh fails, says so quietly, and recovers', async () => {
+      let failing = false;
+      server.use(
+        http.get(
+          ACCESS_URL,
+          slow(() =>
+            failing
+              ? HttpResponse.json(
+                  {
+                    error: { name: 'Error', message: 'backend restarting' },
+                    response: { statusCode: 503 },
+                  },
+                  { status: 503 },
+                )
+              : HttpResponse.json(agentAccess),
+          ),
+        ),
+      );
+      await render(polledEvery(50, <AgentAccessContent />), agentEntity);
+      await screen.findByText('Admitted to ai-gateway');
+      const flicker = watchFlicker(
+        screen.getByRole('group', { name: 'SPIFFE identity' }),
+      );
+      failing = true;
+      const notice = await screen.findByRole('status', {
+        name: 'Refresh failed',
+      });
+      expect(notice).toHaveTextContent(
+        /Could not refresh: backend restarting\. Showing what was loaded/,
+      );
+      expect(screen.getByText('Admitted to ai-gateway')).toBeInTheDocument();
+      expect(
+        screen.getByRole('region', { name: 'Model access' }),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByText(/Could not load AI Gateway data/),
+      ).not.toBeInTheDocument();
+      failing = false;
+      await waitFor(() =>
+        expect(
+          screen.queryByRole('status', { name: 'Refresh failed' }),
+        ).not.toBeInTheDocument(),
+      );
+      expect(flicker()).toBe(false);
+    });
+
+    it('stops when the tab is left', async () => {
+      let calls = 0;
+      server.use(
+        http.get(ACCESS_URL, () => {
+          calls += 1;
+          return HttpResponse.json(agentAccess);
+        }),
+      );
+      const view = await render(
+        polledEvery(20, <AgentAccessContent />),
+        agentEntity,
+      );
+      await waitFor(() => expect(calls).toBeGreaterThanOrEqual(3));
+      view.unmount();
+      const atUnmount = calls;
+      await new Promise(resolve => setTimeout(resolve, 200));
+      expect(calls).toBeLessThanOrEqual(atUnmount + 1); // one may have been in flight
+      const settled = calls;
+      await new Promise(resolve => setTimeout(resolve, 200));
+      expect(calls).toBe(settled);
+    });
   });
 });

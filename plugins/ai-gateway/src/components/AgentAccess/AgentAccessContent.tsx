@@ -1,15 +1,17 @@
 import { Progress } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { ErrorState } from '../shared';
+import { ErrorState, RefreshFailed } from '../shared';
 import { AgentAccessView } from './AgentAccessView';
 import { useAgentAccess } from './useAgentAccess';
 
 /** The AI Access tab of an agent entity. */
 export function AgentAccessContent() {
   const { entity } = useEntity();
-  const { value, loading, error } = useAgentAccess(entity);
+  const { value, loading, error, updatedAt, firstPassRunning } =
+    useAgentAccess(entity);
   if (loading) return <Progress aria-label="Loading AI access" />;
-  if (error) {
+  if (!value) {
+    if (!error) return null;
     return (
       <ErrorState
         error={error}
@@ -18,6 +20,10 @@ export function AgentAccessContent() {
       />
     );
   }
-  if (!value) return null;
-  return <AgentAccessView access={value} />;
+  return (
+    <>
+      {error && <RefreshFailed error={error} updatedAt={updatedAt} />}
+      <AgentAccessView access={value} firstPassRunning={firstPassRunning} />
+    </>
+  );
 }

@@ -1,16 +1,27 @@
 import { EmptyState } from '@backstage/core-components';
 import Grid from '@material-ui/core/Grid';
 import type { ApiAgentAccess } from '@kagenti/backstage-plugin-ai-gateway-common';
-import { ClusterUnreachable, LocalClusterBanner } from '../shared';
+import {
+  ClusterUnreachable,
+  FirstPassRunning,
+  LocalClusterBanner,
+} from '../shared';
 import { AgentConditionsCard } from './AgentConditionsCard';
 import { HowToCallCard } from './HowToCallCard';
 import { ModelAccessTable } from './ModelAccessTable';
 import { SpiffeIdentityCard } from './SpiffeIdentityCard';
 
-/** The AI Access tab's body for loaded data. */
-export function AgentAccessView(props: { access: ApiAgentAccess }) {
+/**
+ * The AI Access tab's body for loaded data. `firstPassRunning` turns "no Gateway admits this
+ * agent" into "not known yet" while the backend's first reconcile pass runs.
+ */
+export function AgentAccessView(props: {
+  access: ApiAgentAccess;
+  firstPassRunning?: boolean;
+}) {
   const { access } = props;
   const unreachable = access.gateways.filter(g => !g.gateway.reachable);
+  const notKnownYet = access.gateways.length === 0 && !!props.firstPassRunning;
   return (
     <Grid container spacing={3} alignItems="stretch">
       {access.local && (
@@ -30,12 +41,18 @@ export function AgentAccessView(props: { access: ApiAgentAccess }) {
         <SpiffeIdentityCard
           identity={access.identity}
           gateways={access.gateways}
+          notKnownYet={notKnownYet}
         />
       </Grid>
       <Grid item xs={12} md={7}>
-        <HowToCallCard gateways={access.gateways} />
+        <HowToCallCard gateways={access.gateways} notKnownYet={notKnownYet} />
       </Grid>
-      {access.gateways.length === 0 ? (
+      {notKnownYet && (
+        <Grid item xs={12}>
+          <FirstPassRunning what="which Gateways admit this agent" />
+        </Grid>
+      )}
+      {access.gateways.length === 0 && !notKnownYet && (
         <Grid item xs={12}>
           <EmptyState
             missing="info"
@@ -43,7 +60,8 @@ export function AgentAccessView(props: { access: ApiAgentAccess }) {
             description={`No Gateway in cluster "${access.cluster}" has an AIAccessPolicy that admits ${access.identity.spiffeId}. Ask your platform team for an AIAccessPolicy whose trust domain (and allowed subjects, if any) include this SPIFFE ID, and an AIRoutingPolicy on the same Gateway that exposes the models you need; both can be created from the software templates.`}
           />
         </Grid>
-      ) : (
+      )}
+      {access.gateways.length > 0 && (
         <>
           <Grid item xs={12}>
             <ModelAccessTable gateways={access.gateways} />

@@ -55,7 +55,11 @@ export function pickExample(gateways: ApiAgentGatewayAccess[]) {
 }
 
 /** How the agent calls the Gateway: mTLS with its SVID, no API key. */
-export function HowToCallCard(props: { gateways: ApiAgentGatewayAccess[] }) {
+export function HowToCallCard(props: {
+  gateways: ApiAgentGatewayAccess[];
+  /** The backend's first reconcile pass is still running: admission is not known yet. */
+  notKnownYet?: boolean;
+}) {
   const classes = useStyles();
   const example = pickExample(props.gateways);
   return (
@@ -104,9 +108,9 @@ export function HowToCallCard(props: { gateways: ApiAgentGatewayAccess[] }) {
         </>
       ) : (
         <Typography variant="body2" className={classes.secondary}>
-          Nothing to call yet: no Gateway admits this agent with a model. Once
-          an access policy admits its SPIFFE ID and a routing policy exposes a
-          model, the endpoint and an example request appear here.
+          {props.notKnownYet
+            ? 'Nothing to show yet: the AI Gateway backend is still running its first reconcile pass. The endpoint and an example request appear here when it is done, if a Gateway admits this agent with a model.'
+            : 'Nothing to call yet: no Gateway admits this agent with a model. Once an access policy admits its SPIFFE ID and a routing policy exposes a model, the endpoint and an example request appear here.'}
         </Typography>
       )}
     </InfoCard>

@@ -5,15 +5,23 @@ import { setupServer } from 'msw/node';
 import {
   agentAccess,
   agentEntity,
+  healthFirstPass,
   notAdmittedAccess,
 } from '../../__testUtils__/fixtures';
-import { API, render } from '../../__testUtils__/render';
+import {
+  API,
+  mockHealth,
+  polledEvery,
+  render,
+  slow,
+  watchFlicker,
+} from '../../__testUtils__/render';
 import { ModelAccessCard } from './ModelAccessCard';
 
 const ACCESS_URL = `${API}/agents/default/weather-agent/access`;
 
 describe('ModelAccessCard', () => {
-  const server = setupServer();
+  const server = setupServer(mockHealth());
   registerMswTestHooks(server);
 
   const respond = (body: unknown, status = 200) =>
@@ -75,5 +83,35 @@ describe('ModelAccessCard', () => {
     expect(
       await screen.findByText(/Could not load AI Gateway data/),
     ).toBeInTheDocument();
+  });
+
+  it('says the models are not known yet while the first reconcile pass runs', async () => {
+    server.use(mockHealth(healthFirstPass));
+    respond({ ...agentAccess, gateways: [] });
+    await render(<ModelAccessCard />, agentEntity);
+    expect(
+      await screen.findByText(/Not known yet: the AI Gateway backend/),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByText(/This agent cannot call any model yet/),
+    ).not.toBeInTheDocument();
+  });
+
+  it('fills in by itself in the background, without a spinner', async () => {
+    let answer: unknown = { ...agentAccess, gateways: [] };
+    server.use(
+      http.get(
+        ACCESS_URL,
+        slow(() => HttpResponse.json(answer as any)),
+      ),
+    );
+    await render(polledEvery(50, <ModelAccessCard />), agentEntity);
+    await screen.findByText(/This agent cannot call any model yet/);
+    const flicker = watchFlicker(screen.getByText('AI models'));
+    answer = agentAccess;
+    expect(
+      await screen.findByRole('list', { name: 'AI models' }),
+    ).toBeInTheDocument();
+    expect(flicker()).toBe(false);
   });
 });

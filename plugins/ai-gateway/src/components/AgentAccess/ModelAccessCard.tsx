@@ -2,7 +2,7 @@ import { InfoCard, Progress } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import { ErrorState, LimitsList, StatusMark } from '../shared';
+import { ErrorState, LimitsList, RefreshFailed, StatusMark } from '../shared';
 import { modelRows } from './ModelAccessTable';
 import { useAgentAccess } from './useAgentAccess';
 
@@ -22,11 +22,12 @@ const useStyles = makeStyles(theme => ({
 export function ModelAccessCard() {
   const classes = useStyles();
   const { entity } = useEntity();
-  const { value, loading, error } = useAgentAccess(entity);
+  const { value, loading, error, updatedAt, firstPassRunning } =
+    useAgentAccess(entity);
   let body;
   if (loading) {
     body = <Progress aria-label="Loading AI models" />;
-  } else if (error) {
+  } else if (error && !value) {
     body = (
       <ErrorState
         error={error}
@@ -36,12 +37,22 @@ export function ModelAccessCard() {
     );
   } else {
     const rows = modelRows(value?.gateways ?? []);
+    let empty = (
+      <Typography variant="body2" className={classes.secondary}>
+        This agent cannot call any model yet. Open the AI Access tab to see why.
+      </Typography>
+    );
+    if (firstPassRunning) {
+      empty = (
+        <Typography variant="body2" className={classes.secondary}>
+          Not known yet: the AI Gateway backend is still running its first
+          reconcile pass. The models show here when it is done.
+        </Typography>
+      );
+    }
     body =
       rows.length === 0 ? (
-        <Typography variant="body2" className={classes.secondary}>
-          This agent cannot call any model yet. Open the AI Access tab to see
-          why.
-        </Typography>
+        empty
       ) : (
         <ul className={classes.list} aria-label="AI models">
           {rows.map(row => (
@@ -69,6 +80,7 @@ export function ModelAccessCard() {
           From the local development cluster "{value.cluster}".
         </Typography>
       )}
+      {error && value && <RefreshFailed error={error} updatedAt={updatedAt} />}
       {body}
     </InfoCard>
   );

@@ -31,6 +31,8 @@ const useStyles = makeStyles(theme => ({
 export function SpiffeIdentityCard(props: {
   identity: ApiAgentIdentity;
   gateways: ApiAgentGatewayAccess[];
+  /** The backend's first reconcile pass is still running: admission is not known yet. */
+  notKnownYet?: boolean;
 }) {
   const classes = useStyles();
   const { identity } = props;
@@ -56,11 +58,18 @@ export function SpiffeIdentityCard(props: {
       >
         Admission
       </Typography>
-      {props.gateways.length === 0 ? (
+      {props.gateways.length === 0 && props.notKnownYet && (
+        <Typography variant="body2" className={classes.reason}>
+          Not known yet: the AI Gateway backend is still running its first
+          reconcile pass.
+        </Typography>
+      )}
+      {props.gateways.length === 0 && !props.notKnownYet && (
         <Typography variant="body2" className={classes.reason}>
           No Gateway has an access policy that covers this identity.
         </Typography>
-      ) : (
+      )}
+      {props.gateways.length > 0 && (
         <ul className={classes.admissions} aria-label="Admission by gateway">
           {props.gateways.map(g => (
             <li

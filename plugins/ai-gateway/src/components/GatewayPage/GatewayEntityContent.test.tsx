@@ -2,15 +2,24 @@ import { registerMswTestHooks } from '@backstage/frontend-test-utils';
 import { screen, within } from '@testing-library/react';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { gateway, gatewayEntity } from '../../__testUtils__/fixtures';
-import { API, render } from '../../__testUtils__/render';
+import {
+  gateway,
+  gatewayEntity,
+  healthFirstPass,
+} from '../../__testUtils__/fixtures';
+import {
+  API,
+  mockHealth,
+  polledEvery,
+  render,
+} from '../../__testUtils__/render';
 import { GatewayEntityContent } from './GatewayEntityContent';
 
 const URL = `${API}/gateways`;
 const other = { ...gateway, name: 'other-gateway', entity: undefined };
 
 describe('GatewayEntityContent', () => {
-  const server = setupServer();
+  const server = setupServer(mockHealth());
   registerMswTestHooks(server);
 
   const respond = (body: unknown, status = 200) =>
@@ -86,6 +95,30 @@ describe('GatewayEntityContent', () => {
     await render(<GatewayEntityContent />, gatewayEntity);
     expect(
       await screen.findByText(/Could not load AI Gateway data/),
+    ).toBeInTheDocument();
+  });
+
+  it('says when the first reconcile pass is still running, then shows the gateway by itself', async () => {
+    let passDone = false;
+    server.use(
+      mockHealth(healthFirstPass),
+      http.get(URL, () =>
+        HttpResponse.json({ items: passDone ? [gateway, other] : [] }),
+      ),
+    );
+    await render(polledEvery(50, <GatewayEntityContent />), gatewayEntity);
+    expect(
+      await screen.findByText('The first reconcile pass is still running'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/cannot tell yet which policies target this Gateway/),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByText('No AI Gateway policies target this Gateway yet'),
+    ).not.toBeInTheDocument();
+    passDone = true;
+    expect(
+      await screen.findByRole('region', { name: 'Gateway conditions' }),
     ).toBeInTheDocument();
   });
 });

@@ -1,17 +1,24 @@
 import { registerMswTestHooks } from '@backstage/frontend-test-utils';
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { gateway } from '../../__testUtils__/fixtures';
-import { API, render } from '../../__testUtils__/render';
+import { gateway, healthFirstPass } from '../../__testUtils__/fixtures';
+import {
+  API,
+  mockHealth,
+  polledEvery,
+  render,
+  slow,
+  watchFlicker,
+} from '../../__testUtils__/render';
 import { AiGatewayPage } from './AiGatewayPage';
 import { GatewaysOverview } from './GatewaysOverview';
 
 const URL = `${API}/gateways`;
 
 describe('GatewaysOverview', () => {
-  const server = setupServer();
+  const server = setupServer(mockHealth());
   registerMswTestHooks(server);
 
   const respond = (body: unknown, status = 200) =>
@@ -189,5 +196,75 @@ describe('GatewaysOverview', () => {
     expect(
       await screen.findByRole('region', { name: 'Gateways' }),
     ).toBeInTheDocument();
+  });
+
+  it('says when the first reconcile pass is still running, then lists the gateways by itself', async () => {
+    let passDone = false;
+    server.use(
+      mockHealth(healthFirstPass),
+      http.get(
+        URL,
+        slow(() => HttpResponse.json(passDone ? [gateway] : [])),
+      ),
+    );
+    await render(polledEvery(50, <GatewaysOverview />));
+    expect(
+      await screen.findByText('The first reconcile pass is still running'),
+    ).toBeInTheDocument();
+    expect(screen.queryByText('No AI Gateways yet')).not.toBeInTheDocument();
+    const flicker = watchFlicker(
+      screen.getByRole('button', { name: 'Refresh gateways' }),
+    );
+    passDone = true;
+    expect(
+      await screen.findByRole('region', { name: 'Gateways' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByText('The first reconcile pass is still running'),
+    ).not.toBeInTheDocument();
+    expect(flicker()).toBe(false);
+  });
+
+  it('refreshes in the background, keeping the list when a refresh fails', async () => {
+    let answer: 'one' | 'two' | 'fail' = 'one';
+    server.use(
+      http.get(
+        URL,
+        slow(() => {
+          if (answer === 'fail') {
+            return HttpResponse.json(
+              {
+                error: { name: 'Error', message: 'socket hang up' },
+                response: { statusCode: 502 },
+              },
+              { status: 502 },
+            );
+          }
+          return HttpResponse.json(
+            answer === 'one'
+              ? [gateway]
+              : [gateway, { ...gateway, name: 'two', entity: undefined }],
+          );
+        }),
+      ),
+    );
+    await render(polledEvery(50, <GatewaysOverview />));
+    const gateways = await screen.findByRole('region', { name: 'Gateways' });
+    const flicker = watchFlicker(gateways);
+    answer = 'two';
+    expect(await within(gateways).findByText('two')).toBeInTheDocument();
+    answer = 'fail';
+    expect(
+      await screen.findByRole('status', { name: 'Refresh failed' }),
+    ).toHaveTextContent('socket hang up');
+    expect(within(gateways).getByText('two')).toBeInTheDocument();
+    answer = 'one';
+    await waitFor(() =>
+      expect(within(gateways).queryByText('two')).not.toBeInTheDocument(),
+    );
+    expect(
+      screen.queryByRole('status', { name: 'Refresh failed' }),
+    ).not.toBeInTheDocument();
+    expect(flicker()).toBe(false);
   });
 });

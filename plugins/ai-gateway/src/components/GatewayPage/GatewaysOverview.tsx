@@ -14,17 +14,20 @@ import type {
   ApiGatewaySummary,
   ApiPolicySummary,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { aiGatewayApiRef } from '../../api';
 import {
   ClusterUnreachable,
   conditionHealth,
   EntityLink,
   ErrorState,
+  FirstPassRunning,
+  isFirstPassRunning,
   LocalClusterBanner,
+  RefreshFailed,
   StatusMark,
   statusHealth,
   TableEmpty,
+  usePolledAsync,
 } from '../shared';
 
 const useStyles = makeStyles(theme => ({
@@ -139,6 +142,8 @@ function clusters(
 export function GatewaysView(props: {
   gateways: ApiGatewaySummary[];
   onRefresh?: () => void;
+  /** No Gateway is listed because the backend's first reconcile pass is still running. */
+  firstPassRunning?: boolean;
 }) {
   const classes = useStyles();
   const { gateways } = props;
@@ -209,7 +214,12 @@ export function GatewaysView(props: {
           <ClusterUnreachable cluster={cluster} error={error} />
         </Grid>
       ))}
-      {gateways.length === 0 ? (
+      {gateways.length === 0 && props.firstPassRunning && (
+        <Grid item xs={12}>
+          <FirstPassRunning what="which Gateways the policies target" />
+        </Grid>
+      )}
+      {gateways.length === 0 && !props.firstPassRunning && (
         <Grid item xs={12}>
           <EmptyState
             missing="data"
@@ -217,7 +227,8 @@ export function GatewaysView(props: {
             description="The backend lists the Gateways that AI Gateway policies target in the configured clusters, and Resource entities of type ai-gateway. Create an AIRoutingPolicy and an AIAccessPolicy for a Gateway (the software templates do it), or register the Gateway as a Resource of type ai-gateway."
           />
         </Grid>
-      ) : (
+      )}
+      {gateways.length > 0 && (
         <>
           <Grid item xs={12}>
             <div role="region" aria-label="Gateways">
@@ -261,15 +272,18 @@ export function GatewaysView(props: {
   );
 }
 
-/** Loads the gateways and renders every state of the overview. */
+/** Loads the gateways, keeps them fresh in the background and renders every state. */
 export function GatewaysOverview() {
   const api = useApi(aiGatewayApiRef);
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => api.getGateways(),
-    [api],
-  );
-  if (loading && !value) return <Progress aria-label="Loading gateways" />;
-  if (error) {
+  const { value, loading, error, updatedAt, retry } =
+    usePolledAsync(async () => {
+      const gateways = await api.getGateways();
+      const firstPassRunning =
+        gateways.length === 0 && (await isFirstPassRunning(api));
+      return { gateways, firstPassRunning };
+    }, [api]);
+  if (loading) return <Progress aria-label="Loading gateways" />;
+  if (error && !value) {
     return (
       <ErrorState
         error={error}
@@ -278,5 +292,14 @@ export function GatewaysOverview() {
       />
     );
   }
-  return <GatewaysView gateways={value ?? []} onRefresh={retry} />;
+  return (
+    <>
+      {error && <RefreshFailed error={error} updatedAt={updatedAt} />}
+      <GatewaysView
+        gateways={value?.gateways ?? []}
+        firstPassRunning={value?.firstPassRunning}
+        onRefresh={retry}
+      />
+    </>
+  );
 }

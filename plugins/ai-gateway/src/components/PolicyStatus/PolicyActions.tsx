@@ -10,7 +10,7 @@ import { makeStyles } from '@material-ui/core/styles';
 import type { ApiDryRunResult } from '@kagenti/backstage-plugin-ai-gateway-common';
 import { useState } from 'react';
 import { aiGatewayApiRef } from '../../api';
-import { Health, StatusMark, TableEmpty } from '../shared';
+import { errorText, Health, StatusMark, TableEmpty } from '../shared';
 
 const useStyles = makeStyles(theme => ({
   actions: {
@@ -29,11 +29,6 @@ const ACTION: Record<DiffRow['action'], Health> = {
   delete: 'error',
   unchanged: 'ok',
 };
-
-function errorText(e: unknown) {
-  const err = e as { cause?: Error; message?: string };
-  return err.cause?.message ?? err.message ?? String(e);
-}
 
 function DryRunDialog(props: { result: ApiDryRunResult; onClose: () => void }) {
   const classes = useStyles();

@@ -1,14 +1,22 @@
 import { registerMswTestHooks } from '@backstage/frontend-test-utils';
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
   accessPolicyEntity,
   accessStatus,
+  healthFirstPass,
   routingPolicyEntity,
   routingStatus,
 } from '../../__testUtils__/fixtures';
-import { API, render } from '../../__testUtils__/render';
+import {
+  API,
+  mockHealth,
+  polledEvery,
+  render,
+  slow,
+  watchFlicker,
+} from '../../__testUtils__/render';
 import { PolicyContent } from './PolicyContent';
 
 const ROUTING_URL = `${API}/policies/default/airoutingpolicy/team1-models`;
@@ -18,7 +26,7 @@ const rowOf = (region: HTMLElement, text: string) =>
   within(region).getAllByText(text)[0].closest('tr') as HTMLElement;
 
 describe('PolicyContent', () => {
-  const server = setupServer();
+  const server = setupServer(mockHealth());
   registerMswTestHooks(server);
 
   const respond = (url: string, body: unknown, status = 200) =>
@@ -261,5 +269,139 @@ describe('PolicyContent', () => {
     expect(
       await screen.findByText('No status for this policy yet'),
     ).toBeInTheDocument();
+  });
+
+  describe('background refresh', () => {
+    const bundleGone = {
+      ...accessStatus,
+      bundle: undefined,
+      conditions: [
+        {
+          type: 'BundleReady',
+          status: 'False',
+          reason: 'BundleNotFound',
+          message: 'ConfigMap spire-system/spire-bundle not found',
+        },
+        accessStatus.conditions[1],
+      ],
+    };
+
+    it('shows a condition broken in the cluster without a reload or a spinner', async () => {
+      let answer: unknown = accessStatus;
+      server.use(
+        http.get(
+          ACCESS_URL,
+          slow(() => HttpResponse.json(answer as any)),
+        ),
+      );
+      await render(polledEvery(50, <PolicyContent />), accessPolicyEntity);
+      const conditions = await screen.findByRole('region', {
+        name: 'Conditions',
+      });
+      expect(rowOf(conditions, 'BundleReady')).toHaveTextContent('Loaded');
+      const flicker = watchFlicker(screen.getByLabelText('Policy summary'));
+      answer = bundleGone; // e.g. the bundle ConfigMap deleted with kubectl
+      await waitFor(() =>
+        expect(
+          rowOf(
+            screen.getByRole('region', { name: 'Conditions' }),
+            'BundleReady',
+          ),
+        ).toHaveTextContent('BundleNotFound'),
+      );
+      expect(flicker()).toBe(false);
+    });
+
+    it('keeps the last status when a refresh fails', async () => {
+      let failing = false;
+      server.use(
+        http.get(
+          ACCESS_URL,
+          slow(() =>
+            failing
+              ? HttpResponse.json(
+                  {
+                    error: { name: 'Error', message: 'kaput' },
+                    response: { statusCode: 500 },
+                  },
+                  { status: 500 },
+                )
+              : HttpResponse.json(accessStatus),
+          ),
+        ),
+      );
+      await render(polledEvery(50, <PolicyContent />), accessPolicyEntity);
+      await screen.findByRole('region', { name: 'Conditions' });
+      failing = true;
+      expect(
+        await screen.findByRole('status', { name: 'Refresh failed' }),
+      ).toHaveTextContent('Could not refresh: kaput');
+      expect(
+        screen.getByRole('region', { name: 'Conditions' }),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByRole('button', { name: 'Reconcile ai-gateway-access now' }),
+      ).toBeInTheDocument();
+    });
+  });
+
+  describe('while the backend’s first reconcile pass runs', () => {
+    const notReconciled = {
+      ...routingStatus,
+      reachable: false,
+      error: 'not reconciled yet',
+      conditions: [],
+      objects: [],
+    };
+
+    it('says so instead of "cluster unreachable" or "status incomplete"', async () => {
+      server.use(mockHealth(healthFirstPass));
+      respond(ROUTING_URL, notReconciled);
+      await render(<PolicyContent />, routingPolicyEntity);
+      expect(
+        await screen.findByRole('status', { name: 'First reconcile pass' }),
+      ).toHaveTextContent('The first reconcile pass is still running');
+      expect(screen.queryByText(/is unreachable/)).not.toBeInTheDocument();
+      expect(
+        screen.queryByRole('status', { name: 'Status incomplete' }),
+      ).not.toBeInTheDocument();
+      // What the catalog asks for is still shown.
+      expect(
+        screen.getByRole('region', { name: 'Providers' }),
+      ).toBeInTheDocument();
+    });
+
+    it('is not claimed once the pass is done: an unreachable cluster is one', async () => {
+      respond(ROUTING_URL, notReconciled);
+      await render(<PolicyContent />, routingPolicyEntity);
+      expect(
+        await screen.findByText(/Cluster "prod-east" is unreachable/),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByRole('status', { name: 'First reconcile pass' }),
+      ).not.toBeInTheDocument();
+    });
+
+    it('says so in place of a 404', async () => {
+      server.use(mockHealth(healthFirstPass));
+      respond(
+        ROUTING_URL,
+        {
+          error: { name: 'NotFoundError', message: 'x' },
+          response: { statusCode: 404 },
+        },
+        404,
+      );
+      await render(<PolicyContent />, routingPolicyEntity);
+      expect(
+        await screen.findByText('The first reconcile pass is still running'),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByText(/cannot tell yet this policy's status/),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByText('No status for this policy yet'),
+      ).not.toBeInTheDocument();
+    });
   });
 });

@@ -6,26 +6,35 @@ import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
 import type { ApiPolicyStatus } from '@kagenti/backstage-plugin-ai-gateway-common';
 import type { ReactNode } from 'react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { aiGatewayApiRef } from '../../api';
 import { ACCESS_POLICY_KIND } from '@kagenti/backstage-plugin-ai-gateway-common';
 import {
   ClusterUnreachable,
   entityNamespace,
   ErrorState,
+  FirstPassBanner,
+  FirstPassRunning,
+  isFirstPassRunning,
   LocalClusterBanner,
+  RefreshFailed,
+  usePolledAsync,
 } from '../shared';
 import { AccessPolicyView } from './AccessPolicyView';
 import { PolicyActions } from './PolicyActions';
 import { PolicySummaryCard } from './PolicySummaryCard';
 import { RoutingPolicyView } from './RoutingPolicyView';
 
-/** The body of a policy tab for loaded status. */
+/**
+ * The body of a policy tab for loaded status. `firstPassRunning`: the backend has not finished
+ * its first reconcile pass, so the status is the catalog's ask only; said plainly instead of
+ * "cluster unreachable" or "status incomplete", which would be misleading then.
+ */
 export function PolicyStatusView(props: {
   status: ApiPolicyStatus;
   actions?: ReactNode;
+  firstPassRunning?: boolean;
 }) {
-  const { status } = props;
+  const { status, firstPassRunning } = props;
   return (
     <Grid container spacing={3}>
       {status.local && (
@@ -33,12 +42,17 @@ export function PolicyStatusView(props: {
           <LocalClusterBanner cluster={status.cluster} />
         </Grid>
       )}
-      {!status.reachable && (
+      {firstPassRunning && (
+        <Grid item xs={12}>
+          <FirstPassBanner />
+        </Grid>
+      )}
+      {!firstPassRunning && !status.reachable && (
         <Grid item xs={12}>
           <ClusterUnreachable cluster={status.cluster} error={status.error} />
         </Grid>
       )}
-      {status.reachable && status.error && (
+      {!firstPassRunning && status.reachable && status.error && (
         <Grid item xs={12}>
           <Alert
             severity="warning"
@@ -69,14 +83,31 @@ export function PolicyContent() {
   const namespace = entityNamespace(entity);
   const { kind } = entity;
   const { name } = entity.metadata;
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => api.getPolicyStatus(namespace, kind, name),
-    [api, namespace, kind, name],
-  );
-  if (loading && !value) {
+  const { value, loading, error, updatedAt, retry } =
+    usePolledAsync(async () => {
+      try {
+        const status = await api.getPolicyStatus(namespace, kind, name);
+        // Nothing reported from the cluster yet: maybe because no pass has run at all.
+        const firstPassRunning =
+          status.conditions.length === 0 &&
+          status.objects.length === 0 &&
+          (await isFirstPassRunning(api));
+        return { status, firstPassRunning };
+      } catch (e) {
+        if (
+          (e as { statusCode?: number }).statusCode === 404 &&
+          (await isFirstPassRunning(api))
+        ) {
+          return { status: undefined, firstPassRunning: true };
+        }
+        throw e;
+      }
+    }, [api, namespace, kind, name]);
+  if (loading) {
     return <Progress aria-label="Loading policy status" />;
   }
-  if (error) {
+  if (!value) {
+    if (!error) return null;
     return (
       <ErrorState
         error={error}
@@ -85,18 +116,30 @@ export function PolicyContent() {
       />
     );
   }
-  if (!value) return null;
+  const notice = error && <RefreshFailed error={error} updatedAt={updatedAt} />;
+  if (!value.status) {
+    return (
+      <>
+        {notice}
+        <FirstPassRunning what="this policy's status" />
+      </>
+    );
+  }
   return (
-    <PolicyStatusView
-      status={value}
-      actions={
-        <PolicyActions
-          namespace={namespace}
-          kind={kind}
-          name={name}
-          onReconciled={retry}
-        />
-      }
-    />
+    <>
+      {notice}
+      <PolicyStatusView
+        status={value.status}
+        firstPassRunning={value.firstPassRunning}
+        actions={
+          <PolicyActions
+            namespace={namespace}
+            kind={kind}
+            name={name}
+            onReconciled={retry}
+          />
+        }
+      />
+    </>
   );
 }

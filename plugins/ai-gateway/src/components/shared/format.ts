@@ -87,3 +87,9 @@ export function trustDomainOf(spiffeId: string): string | undefined {
 export function entityNamespace(entity: { metadata: { namespace?: string } }) {
   return entity.metadata.namespace ?? 'default';
 }
+
+/** The backend's own message for an error (a ResponseError carries it as its cause). */
+export function errorText(e: unknown): string {
+  const err = e as { cause?: Error; message?: string } | undefined;
+  return err?.cause?.message ?? err?.message ?? String(e);
+}

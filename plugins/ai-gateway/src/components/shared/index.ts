@@ -12,3 +12,11 @@ export {
   ProviderChain,
   orderBackends,
 } from './ModelDetails';
+export { FirstPassBanner, FirstPassRunning, RefreshFailed } from './Refresh';
+export {
+  POLL_INTERVAL_MS,
+  PollIntervalContext,
+  usePolledAsync,
+} from './usePolledAsync';
+export type { PolledAsyncState } from './usePolledAsync';
+export { isFirstPassRunning } from './firstPass';
