@@ -9,7 +9,9 @@ import {
   LABELS,
   REASONS,
   ROUTING_POLICY_KIND,
+  ApiClusterPassReport,
   ApiDryRunResult,
+  ApiPassReport,
   PolicyValidationError,
   entityToResource,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
@@ -40,25 +42,11 @@ export interface DesiredPolicy {
   resource: KubeObject;
 }
 
-export interface ClusterPassReport {
-  cluster: string;
-  ok: boolean;
-  error?: string;
-  applied: number;
-  unchanged: number;
-  pruned: number;
-  deleted: number;
-  statusWrites: number;
-  requests: number;
-  writes: number;
-}
+/** One cluster in a pass, as `/health` reports it. */
+export type ClusterPassReport = ApiClusterPassReport;
 
-export interface PassReport {
-  startedAt: string;
-  durationMs: number;
-  policies: number;
+export interface PassReport extends ApiPassReport {
   invalid: number;
-  clusters: ClusterPassReport[];
 }
 
 function stripStatus(o: KubeObject): KubeObject {
@@ -372,6 +360,11 @@ export class Reconciler {
   private async passOnce(): Promise<PassReport> {
     const started = Date.now();
     const entities = await this.readCatalog();
+    this.deps.logger.debug(
+      `ai-gateway: pass read ${
+        entities.length
+      } policy entities from the catalog in ${Date.now() - started} ms`,
+    );
     const byCluster = new Map<string, DesiredPolicy[]>();
     let invalid = 0;
     const seen = new Set<string>();
@@ -632,6 +625,7 @@ export class Reconciler {
     only?: Set<string>,
   ): Promise<ClusterPassReport> {
     const client = this.deps.clients.get(name)!;
+    const started = Date.now();
     const before = { ...client.stats };
     const report: ClusterPassReport = {
       cluster: name,
@@ -655,6 +649,11 @@ export class Reconciler {
     }
     report.requests = client.stats.requests - before.requests;
     report.writes = client.stats.writes - before.writes;
+    this.deps.logger.debug(
+      `ai-gateway: cluster ${name} reconciled in ${Date.now() - started} ms (${
+        report.requests
+      } requests, ${report.writes} writes)`,
+    );
     return report;
   }
 

@@ -102,7 +102,7 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
       const { intent, problems } = buildRoutingIntent(policy as any);
       const result = renderer.render(intent, { instance: options.instance });
       return {
-        objects: result.objects as KubeObject[],
+        objects: result.objects,
         problems: [...problems, ...result.problems],
         retain: result.retain.map(r =>
           objectKey({
@@ -158,7 +158,7 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
     });
     const result = renderer.render(intent, { instance: options.instance });
     return {
-      objects: result.objects as KubeObject[],
+      objects: result.objects,
       problems: [...problems, ...result.problems],
       retain: result.retain.map(r =>
         objectKey({
@@ -169,6 +169,25 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
       ),
       detail: { bundle, certError, intentProblems: problems } satisfies Detail,
     };
+  };
+
+  // Policies can only meet on a Gateway or by object names inside one namespace: each status
+  // looks at its namespace's policies, grouped once per pass (per observed list), not at the
+  // whole fleet, which made a pass quadratic in the number of policies.
+  const byNamespace = new WeakMap<KubeObject[], Map<string, KubeObject[]>>();
+  const policiesIn = (all: KubeObject[], namespace: string) => {
+    let groups = byNamespace.get(all);
+    if (!groups) {
+      groups = new Map();
+      for (const p of all) {
+        const ns = p.metadata.namespace ?? '';
+        const list = groups.get(ns);
+        if (list) list.push(p);
+        else groups.set(ns, [p]);
+      }
+      byNamespace.set(all, groups);
+    }
+    return groups.get(namespace) ?? [];
   };
 
   return {
@@ -214,7 +233,7 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
           gateway: observed.gateways.get(`${namespace}/${gatewayName}`) as any,
           liveObjects: liveObjects as any,
           secretKeys: observed.secretKeys,
-          policies: observed.policies as any,
+          policies: policiesIn(observed.policies, namespace) as any,
           bundle: detail?.bundle,
           certificateError: detail?.certError,
         },
