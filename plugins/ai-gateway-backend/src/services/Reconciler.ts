@@ -74,6 +74,15 @@ function policyKey(kind: string, namespace: string, name: string) {
   return `${kind}/${namespace}/${name}`;
 }
 
+/** The key of a policy resource, live or desired. */
+function keyOf(policy: KubeObject) {
+  return policyKey(
+    policy.kind,
+    policy.metadata.namespace ?? '',
+    policy.metadata.name,
+  );
+}
+
 /** Errors as text, without anything that could be a request body. */
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -275,11 +284,7 @@ export class Reconciler {
       obj.apiVersion === AI_GATEWAY_API_VERSION &&
       POLICY_KINDS.includes(obj.kind)
     ) {
-      return (
-        this.desiredKeys
-          .get(cluster)
-          ?.has(policyKey(obj.kind, ns, obj.metadata.name)) ?? true
-      );
+      return this.desiredKeys.get(cluster)?.has(keyOf(obj)) ?? true;
     }
     return true;
   }
@@ -407,18 +412,7 @@ export class Reconciler {
     this.index.lastPass = report;
     for (const name of this.deps.clients.keys()) {
       const list = byCluster.get(name) ?? [];
-      this.desiredKeys.set(
-        name,
-        new Set(
-          list.map(d =>
-            policyKey(
-              d.resource.kind,
-              d.resource.metadata.namespace ?? '',
-              d.resource.metadata.name,
-            ),
-          ),
-        ),
-      );
+      this.desiredKeys.set(name, new Set(list.map(d => keyOf(d.resource))));
       const secrets = new Set<string>();
       for (const d of list) {
         for (const p of (d.resource.spec as any)?.providers ?? []) {
@@ -553,10 +547,7 @@ export class Reconciler {
       if (p.metadata.labels?.[LABELS.instance] === settings.instance) {
         livePolicies.push(p);
       } else {
-        foreignPolicies.set(
-          policyKey(p.kind, p.metadata.namespace ?? '', p.metadata.name),
-          p,
-        );
+        foreignPolicies.set(keyOf(p), p);
       }
     }
     return {
@@ -674,23 +665,14 @@ export class Reconciler {
       await this.observe(client, desired, scope);
     const existingByName = nameLookup(client, secretNames);
     if (!scope) this.index.setGateways(client.name, observed.gateways);
-    const liveByKey = new Map(
-      livePolicies.map(p => [
-        policyKey(p.kind, p.metadata.namespace ?? '', p.metadata.name),
-        p,
-      ]),
-    );
+    const liveByKey = new Map(livePolicies.map(p => [keyOf(p), p]));
 
     // 1. Policy resources.
     const applied = new Map<string, KubeObject>();
     const policyErrors = new Map<string, string>();
     await Promise.all(
       desired.map(async d => {
-        const key = policyKey(
-          d.resource.kind,
-          d.resource.metadata.namespace ?? '',
-          d.resource.metadata.name,
-        );
+        const key = keyOf(d.resource);
         try {
           const r = await this.applyPolicy(
             client,
@@ -706,15 +688,7 @@ export class Reconciler {
         }
       }),
     );
-    const wantedPolicies = new Set(
-      allDesired.map(d =>
-        policyKey(
-          d.resource.kind,
-          d.resource.metadata.namespace ?? '',
-          d.resource.metadata.name,
-        ),
-      ),
-    );
+    const wantedPolicies = new Set(allDesired.map(d => keyOf(d.resource)));
     // Resources of entities gone from the catalog (only full passes decide that), once they have
     // been gone for the grace period: a catalog still being filled at startup, or answering
     // partially for a moment, must not take every policy out of the cluster.
@@ -724,11 +698,7 @@ export class Reconciler {
       const grace = durationToMilliseconds(settings.deletionGracePeriod);
       await Promise.all(
         livePolicies.map(async p => {
-          const key = policyKey(
-            p.kind,
-            p.metadata.namespace ?? '',
-            p.metadata.name,
-          );
+          const key = keyOf(p);
           const missingKey = `${client.name}|${key}|${p.metadata.uid}`;
           if (wantedPolicies.has(key)) {
             this.missingSince.delete(missingKey);
@@ -759,11 +729,7 @@ export class Reconciler {
     }
     observed.policies = [
       ...livePolicies.filter(p => {
-        const key = policyKey(
-          p.kind,
-          p.metadata.namespace ?? '',
-          p.metadata.name,
-        );
+        const key = keyOf(p);
         return (
           (wantedPolicies.has(key) || deferred.has(key)) && !applied.has(key)
         );
@@ -773,11 +739,7 @@ export class Reconciler {
 
     if (settings.mode === 'external') {
       for (const d of desired) {
-        const key = policyKey(
-          d.resource.kind,
-          d.resource.metadata.namespace ?? '',
-          d.resource.metadata.name,
-        );
+        const key = keyOf(d.resource);
         const live = applied.get(key);
         this.index.setPolicy(this.record(d, live, [], policyErrors.get(key)));
       }
@@ -794,11 +756,7 @@ export class Reconciler {
     // the requests of others).
     const now = new Date();
     const writeStatus = async (d: DesiredPolicy) => {
-      const key = policyKey(
-        d.resource.kind,
-        d.resource.metadata.namespace ?? '',
-        d.resource.metadata.name,
-      );
+      const key = keyOf(d.resource);
       const live = applied.get(key);
       if (!live) {
         this.index.setPolicy(
@@ -848,11 +806,7 @@ export class Reconciler {
 
     await Promise.all(
       desired.map(async d => {
-        const key = policyKey(
-          d.resource.kind,
-          d.resource.metadata.namespace ?? '',
-          d.resource.metadata.name,
-        );
+        const key = keyOf(d.resource);
         const live = applied.get(key);
         if (!live) {
           await writeStatus(d);
@@ -936,16 +890,7 @@ export class Reconciler {
           o.metadata.namespace ?? '',
           owner.name,
         );
-        if (
-          !desired.some(
-            d =>
-              policyKey(
-                d.resource.kind,
-                d.resource.metadata.namespace ?? '',
-                d.resource.metadata.name,
-              ) === key,
-          )
-        ) {
+        if (!desired.some(d => keyOf(d.resource) === key)) {
           wantedObjects.add(k);
         }
       }
@@ -953,10 +898,7 @@ export class Reconciler {
 
     // 3. Prune: ours (labels + owner reference to a policy of ours) and no longer wanted.
     const policyUids = new Map(
-      observed.policies.map(p => [
-        policyKey(p.kind, p.metadata.namespace ?? '', p.metadata.name),
-        p.metadata.uid,
-      ]),
+      observed.policies.map(p => [keyOf(p), p.metadata.uid]),
     );
     await Promise.all(
       [...observed.owned.entries()].map(async ([k, o]) => {

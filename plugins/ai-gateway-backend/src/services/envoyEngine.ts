@@ -3,6 +3,7 @@ import {
   ENVOY_AI_GATEWAY_API,
   EnvoyAiGatewayRenderer,
   KubeObject,
+  RenderResult,
   buildAccessIntent,
   buildRoutingIntent,
   computeStatus,
@@ -92,6 +93,24 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
     }
     return JSON.stringify(parts);
   };
+  /** A render result as the reconciler takes it: intent problems first, retained objects keyed. */
+  const toOutcome = (
+    result: RenderResult,
+    namespace: string,
+    detail: Detail,
+  ): RenderOutcome => ({
+    objects: result.objects,
+    problems: [...detail.intentProblems, ...result.problems],
+    retain: result.retain.map(r =>
+      objectKey({
+        apiVersion: r.apiVersion,
+        kind: r.kind,
+        metadata: { name: r.name, namespace },
+      }),
+    ),
+    detail,
+  });
+
   const renderNow = async (
     policy: KubeObject,
     observed: ObservedCluster,
@@ -100,19 +119,11 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
     const namespace = policy.metadata.namespace ?? '';
     if (policy.kind !== ACCESS_POLICY_KIND) {
       const { intent, problems } = buildRoutingIntent(policy as any);
-      const result = renderer.render(intent, { instance: options.instance });
-      return {
-        objects: result.objects,
-        problems: [...problems, ...result.problems],
-        retain: result.retain.map(r =>
-          objectKey({
-            apiVersion: r.apiVersion,
-            kind: r.kind,
-            metadata: { name: r.name, namespace },
-          }),
-        ),
-        detail: { intentProblems: problems } satisfies Detail,
-      };
+      return toOutcome(
+        renderer.render(intent, { instance: options.instance }),
+        namespace,
+        { intentProblems: problems },
+      );
     }
     const spec = policy.spec as any;
     const ref = bundleRefOf(policy)!;
@@ -156,19 +167,11 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
       gateway: gateway as any,
       serverCertificate,
     });
-    const result = renderer.render(intent, { instance: options.instance });
-    return {
-      objects: result.objects,
-      problems: [...problems, ...result.problems],
-      retain: result.retain.map(r =>
-        objectKey({
-          apiVersion: r.apiVersion,
-          kind: r.kind,
-          metadata: { name: r.name, namespace },
-        }),
-      ),
-      detail: { bundle, certError, intentProblems: problems } satisfies Detail,
-    };
+    return toOutcome(
+      renderer.render(intent, { instance: options.instance }),
+      namespace,
+      { bundle, certError, intentProblems: problems },
+    );
   };
 
   // Policies can only meet on a Gateway or by object names inside one namespace: each status
