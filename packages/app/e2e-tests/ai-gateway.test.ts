@@ -1,8 +1,8 @@
 import { test, expect, Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
   kubectl,
+  kubectlCreate,
   signInAsGuest,
   waitForBackend,
   waitForDemoProgrammed,
@@ -16,7 +16,6 @@ import {
  */
 
 const repoRoot = path.resolve(__dirname, '../../..');
-const kubeconfig = path.join(repoRoot, '.dev/kubeconfig');
 const screenshots = path.join(repoRoot, 'test-results/screenshots');
 
 async function openFromCatalog(page: Page, title: string) {
@@ -163,8 +162,6 @@ test('deleting the trust bundle ConfigMap shows BundleNotFound on the access pol
     delete restored.metadata.uid;
     delete restored.metadata.creationTimestamp;
     delete restored.metadata.managedFields;
-    execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'create', '-f', '-'], {
-      input: JSON.stringify(restored),
-    });
+    kubectlCreate(restored);
   }
 });

@@ -32,6 +32,15 @@ export function kubectl(...args: string[]): string {
   });
 }
 
+/** `kubectl create -f -` of one object. */
+export function kubectlCreate(object: unknown): string {
+  return execFileSync(
+    'kubectl',
+    ['--kubeconfig', kubeconfig, 'create', '-f', '-'],
+    { encoding: 'utf8', input: JSON.stringify(object) },
+  );
+}
+
 /**
  * Waits until the demo policies are Programmed in the local cluster, as `kubectl get airp,aiap -A`
  * shows them: on a fresh start the catalog ingests the examples and the reconciler's first pass
