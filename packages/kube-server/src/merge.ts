@@ -444,7 +444,10 @@ function conflictMessage(conflicts: Conflict[]): string {
   )}`;
 }
 
-/** Merges an applied configuration into the live object, by the same list semantics as the field sets. */
+/**
+ * Merges an applied configuration into the live object, by the same list semantics as the field
+ * sets. `config` is the caller's own copy: its parts are taken into the result, not cloned.
+ */
 function mergeApplied(
   live: unknown,
   config: unknown,
@@ -453,7 +456,7 @@ function mergeApplied(
 ): unknown {
   if (config === null) return undefined;
   if (isObj(config)) {
-    if (shape.atomicMap()) return clone(config);
+    if (shape.atomicMap()) return config;
     const out: Obj = isObj(live) ? { ...live } : {};
     for (const [k, v] of Object.entries(config)) {
       const m = mergeApplied(out[k], v, shape.child(k), k);
@@ -467,22 +470,22 @@ function mergeApplied(
     if (sem.type === 'set') {
       const out = [...live];
       for (const c of config)
-        if (!out.some(x => deepEqual(x, c))) out.push(clone(c));
+        if (!out.some(x => deepEqual(x, c))) out.push(c);
       return out;
     }
     if (sem.type === 'map') {
-      const out = live.map(x => clone(x));
+      const out = [...live];
       for (const c of config) {
         const idx = out.findIndex(
           x => keyOf(x, sem.keys) === keyOf(c, sem.keys),
         );
         if (idx >= 0) out[idx] = mergeApplied(out[idx], c, shape.items(), '');
-        else out.push(clone(c));
+        else out.push(c);
       }
       return out;
     }
   }
-  return clone(config);
+  return config;
 }
 
 export interface ApplyOptions {

@@ -1,10 +1,14 @@
 import {
   createHash,
   createPrivateKey,
-  webcrypto,
+  generateKeyPair,
+  randomBytes,
+  sign as cryptoSign,
   X509Certificate as NodeX509Certificate,
 } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { promisify } from 'node:util';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import * as asn1x509 from '@peculiar/asn1-x509';
 import type { ServerCertificateMaterial } from '../intent/types';
 
 /** How long a managed server certificate lives. */
@@ -13,6 +17,7 @@ export const SERVER_CERT_VALIDITY_DAYS = 365;
 export const SERVER_CERT_RENEW_BEFORE_DAYS = 30;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 export interface GatewaySanOptions {
   /** Namespace of the Envoy Gateway controller, where it creates the proxy Service. */
@@ -54,34 +59,52 @@ export function gatewayServerSans(
   return [...forms(gatewayName, namespace), ...forms(service, egNamespace)];
 }
 
-function serial(): string {
-  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
-  bytes[0] &= 0x7f; // positive
-  return Buffer.from(bytes).toString('hex');
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
+const COMMON_NAME = '2.5.4.3';
+
+/** A positive 128-bit serial number. */
+function serial(): ArrayBuffer {
+  const bytes = randomBytes(16);
+  bytes[0] &= 0x7f;
+  return new Uint8Array(bytes).buffer;
 }
 
-function pemOf(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der)
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n')
-    .trim();
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+function pemOf(label: string, der: Buffer): string {
+  const b64 = der.toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
+  return `-----BEGIN ${label}-----\n${lines.join(
+    '\n',
+  )}\n-----END ${label}-----\n`;
+}
+
+function extension(extnID: string, critical: boolean, value: unknown) {
+  return new asn1x509.Extension({
+    extnID,
+    critical,
+    extnValue: new OctetString(AsnConvert.serialize(value)),
+  });
 }
 
 /**
  * A self-signed ECDSA P-256 server certificate for the Gateway's in-cluster names, valid one
- * year from `now`. Uses Node's WebCrypto through @peculiar/x509.
+ * year from `now`. The key and the signature come from Node's crypto; the certificate structure
+ * is @peculiar/asn1-x509's, serialized once (building it through @peculiar/x509's generator
+ * parsed every part back and cost about 4 ms of CPU per certificate, which a fleet's first pass
+ * paid once per access policy).
  */
 export async function generateServerCertificate(options: {
   sans: string[];
   now: Date;
   commonName?: string;
 }): Promise<ServerCertificateMaterial> {
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-  const keys = (await webcrypto.subtle.generateKey(alg, true, [
-    'sign',
-    'verify',
-  ])) as CryptoKeyPair;
+  const { publicKey, privateKey } = await generateKeyPairAsync('ec', {
+    namedCurve: 'prime256v1',
+  });
+  const spki = AsnConvert.parse(
+    publicKey.export({ type: 'spki', format: 'der' }),
+    asn1x509.SubjectPublicKeyInfo,
+  );
   const notBefore = new Date(options.now.getTime() - 5 * 60 * 1000); // tolerate clock skew
   const notAfter = new Date(
     options.now.getTime() + SERVER_CERT_VALIDITY_DAYS * DAY_MS,
@@ -90,31 +113,72 @@ export async function generateServerCertificate(options: {
     0,
     64,
   );
-  const cert = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      serialNumber: serial(),
-      name: `CN=${cn}`,
-      notBefore,
-      notAfter,
-      keys,
-      signingAlgorithm: alg,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension(
-          [x509.ExtendedKeyUsage.serverAuth],
-          false,
-        ),
-        new x509.SubjectAlternativeNameExtension(
-          options.sans.map(value => ({ type: 'dns' as const, value })),
-        ),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    },
-    webcrypto as unknown as Crypto,
+  const name = new asn1x509.Name([
+    new asn1x509.RelativeDistinguishedName([
+      new asn1x509.AttributeTypeAndValue({
+        type: COMMON_NAME,
+        value: new asn1x509.AttributeValue({ utf8String: cn }),
+      }),
+    ]),
+  ]);
+  const signature = new asn1x509.AlgorithmIdentifier({
+    algorithm: ECDSA_WITH_SHA256,
+  });
+  const keyUsage = new asn1x509.KeyUsage(
+    asn1x509.KeyUsageFlags.digitalSignature,
   );
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { certPem: cert.toString('pem'), keyPem: pemOf('PRIVATE KEY', pkcs8) };
+  const tbs = new asn1x509.TBSCertificate({
+    version: asn1x509.Version.v3,
+    serialNumber: serial(),
+    signature,
+    issuer: name,
+    validity: new asn1x509.Validity({ notBefore, notAfter }),
+    subject: name,
+    subjectPublicKeyInfo: spki,
+    extensions: new asn1x509.Extensions([
+      extension(
+        asn1x509.id_ce_basicConstraints,
+        true,
+        new asn1x509.BasicConstraints({ cA: false }),
+      ),
+      extension(asn1x509.id_ce_keyUsage, true, keyUsage),
+      extension(
+        asn1x509.id_ce_extKeyUsage,
+        false,
+        new asn1x509.ExtendedKeyUsage([asn1x509.id_kp_serverAuth]),
+      ),
+      extension(
+        asn1x509.id_ce_subjectAltName,
+        false,
+        new asn1x509.SubjectAlternativeName(
+          options.sans.map(dNSName => new asn1x509.GeneralName({ dNSName })),
+        ),
+      ),
+      extension(
+        asn1x509.id_ce_subjectKeyIdentifier,
+        false,
+        new asn1x509.SubjectKeyIdentifier(
+          new Uint8Array(
+            createHash('sha1')
+              .update(new Uint8Array(spki.subjectPublicKey))
+              .digest(),
+          ).buffer,
+        ),
+      ),
+    ]),
+  });
+  const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
+  const cert = new asn1x509.Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm: signature,
+    signatureValue: new Uint8Array(
+      cryptoSign('sha256', tbsDer, { key: privateKey, dsaEncoding: 'der' }),
+    ).buffer,
+  });
+  return {
+    certPem: pemOf('CERTIFICATE', Buffer.from(AsnConvert.serialize(cert))),
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  };
 }
 
 /** A `kubernetes.io/tls` Secret as read from the cluster (values base64, as Kubernetes stores them). */

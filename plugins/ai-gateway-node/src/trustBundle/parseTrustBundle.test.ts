@@ -72,6 +72,34 @@ describe('parseTrustBundle', () => {
     );
   });
 
+  it('decides validity at each call, also for a bundle it has read before', () => {
+    const bundle = spiffeBundle([valid, valid2], { sequence: 3 });
+    const today = parseTrustBundle(bundle, { now });
+    const later = parseTrustBundle(bundle, { now: at(100) });
+    const muchLater = parseTrustBundle(bundle, {
+      now: at(301),
+      source: 'ConfigMap a/b key c',
+    });
+    expect(today.ok && today.certificates).toHaveLength(2);
+    if (!later.ok) throw new Error(later.message);
+    expect(later.certificates.map(c => c.subject)).toEqual([
+      'C=US, O=SPIFFE, CN=SPIRE CA 01',
+    ]);
+    expect(later.dropped).toEqual([
+      {
+        subject: 'C=US, O=SPIFFE, CN=SPIRE CA 02',
+        reason: `expired ${at(90).toISOString()}`,
+      },
+    ]);
+    expect(muchLater).toMatchObject({
+      ok: false,
+      reason: 'BundleExpired',
+      message: expect.stringMatching(/^ConfigMap a\/b key c: none of its 2/),
+    });
+    // The first reading is not changed by the later ones.
+    expect(today.ok && today.dropped).toEqual([]);
+  });
+
   it('fails with BundleExpired when no certificate is valid now, naming each one', () => {
     const result = parseTrustBundle(`${expired.pem}${future.pem}`, {
       now,

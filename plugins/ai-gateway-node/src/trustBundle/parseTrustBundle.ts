@@ -99,6 +99,94 @@ function spiffeCertificates(
   return { ders, ...(typeof seq === 'number' ? { sequence: seq } : {}) };
 }
 
+/** A bundle's certificates as decoded, before the clock decides which are valid. */
+interface DecodedBundle {
+  format: BundleFormat;
+  sequence?: number;
+  certificates: BundleCertificate[];
+}
+
+/**
+ * Decoded bundles by their text. Every access policy of a cluster usually names the same bundle,
+ * and decoding its certificates (ASN.1 in JavaScript) cost more than the rest of a policy's render:
+ * a bundle is decoded once per distinct content. Failures are not kept (their messages name
+ * the source). Bounded; the oldest entry goes first.
+ */
+const decoded = new Map<string, DecodedBundle>();
+const DECODED_MAX = 64;
+
+function decodeBundle(
+  text: string,
+  where: string,
+): DecodedBundle | { error: TrustBundleResult } {
+  const known = decoded.get(text);
+  if (known) return known;
+  let format: BundleFormat;
+  let ders: ArrayBuffer[];
+  let sequence: number | undefined;
+  if (text.startsWith('{')) {
+    format = 'spiffe';
+    const parsed = spiffeCertificates(text, where);
+    if ('error' in parsed) return parsed;
+    ders = parsed.ders;
+    sequence = parsed.sequence;
+  } else if (text.includes('-----BEGIN')) {
+    format = 'pem';
+    ders = [...text.matchAll(PEM_CERT)].map(m => fromBase64(m[1]));
+  } else {
+    return {
+      error: fail(
+        'BundleParseError',
+        `${where} is neither a SPIFFE bundle (JSON) nor PEM certificates`,
+      ),
+    };
+  }
+  const formatName = format === 'spiffe' ? 'SPIFFE bundle' : 'PEM bundle';
+  if (ders.length === 0) {
+    return {
+      error: fail(
+        'BundleEmpty',
+        format === 'spiffe'
+          ? `${where} is a SPIFFE bundle without x509-svid keys (JWT keys alone cannot verify client certificates)`
+          : `${where} holds no CERTIFICATE block`,
+      ),
+    };
+  }
+  const certificates: BundleCertificate[] = [];
+  for (const [i, der] of ders.entries()) {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(der);
+    } catch (e) {
+      return {
+        error: fail(
+          'BundleParseError',
+          `${where}: certificate ${
+            i + 1
+          } of the ${formatName} cannot be parsed: ${(e as Error).message}`,
+        ),
+      };
+    }
+    // Shared by every result of this bundle: frozen, so no reader can change another's.
+    certificates.push(
+      Object.freeze({
+        subject: cert.subject,
+        notBefore: cert.notBefore.toISOString(),
+        notAfter: cert.notAfter.toISOString(),
+        pem: cert.toString('pem'),
+      }),
+    );
+  }
+  const result: DecodedBundle = {
+    format,
+    certificates,
+    ...(sequence !== undefined ? { sequence } : {}),
+  };
+  if (decoded.size >= DECODED_MAX) decoded.delete(decoded.keys().next().value!);
+  decoded.set(text, result);
+  return result;
+}
+
 /**
  * Reads a SPIRE trust bundle: a SPIFFE bundle (JWK set with `x509-svid` keys whose `x5c` holds a
  * base64 DER CA) or PEM certificates (SPIRE's k8sbundle notifier). Detects the format, drops
@@ -121,60 +209,19 @@ export function parseTrustBundle(
       `${where} is empty; is SPIRE's bundle notifier writing to it?`,
     );
   }
-  let format: BundleFormat;
-  let ders: ArrayBuffer[];
-  let sequence: number | undefined;
-  if (text.startsWith('{')) {
-    format = 'spiffe';
-    const parsed = spiffeCertificates(text, where);
-    if ('error' in parsed) return parsed.error;
-    ders = parsed.ders;
-    sequence = parsed.sequence;
-  } else if (text.includes('-----BEGIN')) {
-    format = 'pem';
-    ders = [...text.matchAll(PEM_CERT)].map(m => fromBase64(m[1]));
-  } else {
-    return fail(
-      'BundleParseError',
-      `${where} is neither a SPIFFE bundle (JSON) nor PEM certificates`,
-    );
-  }
-  const formatName = format === 'spiffe' ? 'SPIFFE bundle' : 'PEM bundle';
-  if (ders.length === 0) {
-    return fail(
-      'BundleEmpty',
-      format === 'spiffe'
-        ? `${where} is a SPIFFE bundle without x509-svid keys (JWT keys alone cannot verify client certificates)`
-        : `${where} holds no CERTIFICATE block`,
-    );
-  }
+  const bundle = decodeBundle(text, where);
+  if ('error' in bundle) return bundle.error;
+  const { format, sequence } = bundle;
   const certificates: BundleCertificate[] = [];
   const dropped: Array<{ subject: string; reason: string }> = [];
   const now = options.now.getTime();
-  for (const [i, der] of ders.entries()) {
-    let cert: X509Certificate;
-    try {
-      cert = new X509Certificate(der);
-    } catch (e) {
-      return fail(
-        'BundleParseError',
-        `${where}: certificate ${
-          i + 1
-        } of the ${formatName} cannot be parsed: ${(e as Error).message}`,
-      );
-    }
-    const entry: BundleCertificate = {
-      subject: cert.subject,
-      notBefore: cert.notBefore.toISOString(),
-      notAfter: cert.notAfter.toISOString(),
-      pem: cert.toString('pem'),
-    };
-    if (cert.notAfter.getTime() <= now) {
+  for (const entry of bundle.certificates) {
+    if (Date.parse(entry.notAfter) <= now) {
       dropped.push({
         subject: entry.subject,
         reason: `expired ${entry.notAfter}`,
       });
-    } else if (cert.notBefore.getTime() > now) {
+    } else if (Date.parse(entry.notBefore) > now) {
       dropped.push({
         subject: entry.subject,
         reason: `not valid before ${entry.notBefore}`,
@@ -187,7 +234,7 @@ export function parseTrustBundle(
     return fail(
       'BundleExpired',
       `${where}: none of its ${
-        ders.length
+        bundle.certificates.length
       } certificate(s) is valid now (${dropped
         .map(d => `${d.subject}: ${d.reason}`)
         .join('; ')})`,
