@@ -28,6 +28,12 @@ export interface Config {
     initialDelay?: HumanDuration | string;
     /** How often the catalog is checked for policy changes between passes (default 5 seconds). */
     catalogPollInterval?: HumanDuration | string;
+    /**
+     * How old the in-memory directory of agents that per-agent access answers from may get
+     * before it is read again (default 5 seconds): an edited or deleted agent shows after about
+     * this long. Zero reads the agent from the catalog on every request.
+     */
+    agentDirectoryMaxAge?: HumanDuration | string;
     /** Watch rendered objects, Gateways and trust bundle ConfigMaps (default true). */
     watch?: boolean;
     /** Requests in flight per cluster (default 16). */

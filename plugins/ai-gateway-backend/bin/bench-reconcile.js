@@ -410,6 +410,7 @@ async function main() {
       // from the measured ones by their start time.
       watch: true,
       catalogPollInterval: { hours: 24 },
+      ...(process.env.BENCH_AGENT_MAX_AGE_MS ? { agentDirectoryMaxAge: { milliseconds: Number(process.env.BENCH_AGENT_MAX_AGE_MS) } } : {}),
       concurrency: Number(process.env.BENCH_CONCURRENCY ?? '8'),
     },
   });
@@ -690,11 +691,15 @@ async function main() {
       `unexpected access answer: ${JSON.stringify(sample).slice(0, 300)}`,
     );
   }
+  const accessInOrder = [...access];
+  const catalogInOrder = [...catalog];
   access.sort((a, b) => a - b);
   catalog.sort((a, b) => a - b);
   print('access_p50_ms', pct(access, 50).toFixed(2));
   print('access_p95_ms', pct(access, 95).toFixed(2));
+  print('catalog_p50_ms', pct(catalog, 50).toFixed(2));
   print('catalog_p95_ms', pct(catalog, 95).toFixed(2));
+  if (process.env.BENCH_SAMPLES_FILE) fs.writeFileSync(process.env.BENCH_SAMPLES_FILE, JSON.stringify({ access: accessInOrder, catalog: catalogInOrder }));
   print(
     'access_vs_catalog_p95',
     (pct(access, 95) / pct(catalog, 95)).toFixed(2),

@@ -723,6 +723,94 @@ describe('ai-gateway backend against kube-server', () => {
     }
   });
 
+  it('answers per-agent access from the agent directory, which follows edits and deletions within its max age', async () => {
+    h = await startHarness({
+      kube,
+      aiGateway: { agentDirectoryMaxAge: { milliseconds: 300 } },
+    });
+    await h.pass();
+    const access = (agent: string, user = ADMIN) =>
+      request(h.http)
+        .get(`/api/ai-gateway/agents/default/${agent}/access`)
+        .set('Authorization', asUser(user));
+    /** Makes a request that finds the directory old, and waits for the read it starts. */
+    const refreshThrough = async (agent: string) => {
+      const before = h.catalog.getEntitiesRequests;
+      const res = await access(agent);
+      for (let i = 0; i < 100 && h.catalog.getEntitiesRequests === before; i++)
+        await new Promise(r => setTimeout(r, 20));
+      expect(h.catalog.getEntitiesRequests).toBe(before + 1);
+      // The read itself: give its answer a moment to land.
+      await new Promise(r => setTimeout(r, 50));
+      return res;
+    };
+
+    // The first request reads the agent from the catalog and starts the directory's read.
+    const first = await refreshThrough('weather-agent');
+    expect(first.status).toBe(200);
+    expect(h.catalog.byRefRequests).toContain(
+      'component:default/weather-agent',
+    );
+    h.catalog.byRefRequests.length = 0;
+    const fromDirectory = await access('research-agent');
+    expect(fromDirectory.status).toBe(200);
+    expect(fromDirectory.body.identity.spiffeId).toBe(
+      'spiffe://localtest.me/ns/team1/sa/research-agent',
+    );
+    expect(h.catalog.byRefRequests).toEqual([]);
+
+    // A caller who may not read the agent still gets 404, from the catalog's answer.
+    expect((await access('weather-agent', STRANGER)).status).toBe(404);
+
+    // An edited agent shows once the directory is older than its max age and read again.
+    const weather = h.catalog.find('component:default/weather-agent')!;
+    h.catalog.upsert({
+      ...weather,
+      metadata: {
+        ...weather.metadata,
+        annotations: {
+          ...weather.metadata.annotations,
+          'kagenti.io/service-account': 'weather-sa',
+        },
+      },
+    });
+    const stale = await access('weather-agent');
+    expect(stale.body.identity.spiffeId).toBe(
+      'spiffe://localtest.me/ns/team1/sa/weather-agent',
+    );
+    await new Promise(r => setTimeout(r, 350));
+    await refreshThrough('weather-agent');
+    const edited = await access('weather-agent');
+    expect(edited.body.identity.spiffeId).toBe(
+      'spiffe://localtest.me/ns/team1/sa/weather-sa',
+    );
+
+    // A removed agent is not answered from the directory after its next read.
+    h.catalog.remove('component:default/research-agent');
+    await new Promise(r => setTimeout(r, 350));
+    await refreshThrough('weather-agent');
+    expect((await access('research-agent')).status).toBe(404);
+  });
+
+  it('reads the agent from the catalog on every request when the directory is off', async () => {
+    h = await startHarness({
+      kube,
+      aiGateway: { agentDirectoryMaxAge: { seconds: 0 } },
+    });
+    await h.pass();
+    for (let i = 0; i < 3; i++) {
+      const res = await request(h.http)
+        .get('/api/ai-gateway/agents/default/weather-agent/access')
+        .set('Authorization', asUser(ADMIN));
+      expect(res.status).toBe(200);
+    }
+    expect(
+      h.catalog.byRefRequests.filter(
+        r => r === 'component:default/weather-agent',
+      ),
+    ).toHaveLength(3);
+  });
+
   it('dry-runs and reconciles one policy for a user with the apply permission, without secret values', async () => {
     h = await startHarness({ kube });
     const before = await request(h.http)

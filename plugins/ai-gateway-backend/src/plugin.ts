@@ -13,6 +13,7 @@ import { createRouter } from './router';
 import { Reconciler } from './services/Reconciler';
 import { readSettings } from './services/settings';
 import { createEnvoyEngine } from './services/envoyEngine';
+import { AgentDirectory } from './services/AgentDirectory';
 import { RECONCILE_TASK_ID, Triggers } from './services/Triggers';
 
 /**
@@ -96,6 +97,12 @@ export const aiGatewayPlugin = createBackendPlugin({
             localClusters: new Set(
               settings.clusters.filter(c => c.local).map(c => c.name),
             ),
+            agents: new AgentDirectory({
+              catalog,
+              auth,
+              logger,
+              maxAgeMs: durationToMilliseconds(settings.agentDirectoryMaxAge),
+            }),
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

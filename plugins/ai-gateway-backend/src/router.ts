@@ -18,6 +18,7 @@ import {
 } from '@kagenti/backstage-plugin-ai-gateway-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import { AgentDirectory } from './services/AgentDirectory';
 import { Reconciler } from './services/Reconciler';
 import { agentAccess, gatewaySummary, policyStatus } from './services/access';
 import { redact } from './services/redact';
@@ -75,6 +76,8 @@ export interface RouterOptions {
   /** Asks the scheduler for a full pass (global task: one replica runs it). */
   triggerPass: () => Promise<void>;
   localClusters: Set<string>;
+  /** The catalog's agents as of a recent read; without it every request reads the agent. */
+  agents?: AgentDirectory;
 }
 
 /** The REST API under `/api/ai-gateway` (types in `-common`'s api/types.ts). */
@@ -198,17 +201,13 @@ export async function createRouter(
 
   router.get('/agents/:namespace/:name/access', async (req, res) => {
     const credentials = await credentialsOf(req);
-    // One round trip: the agent read and the caller's catalog read decision, side by side. An
-    // unconditional ALLOW lets every policy show; otherwise (conditional rules, such as "only
-    // entities you own") the catalog itself tells which of the policies involved the caller
-    // may read.
+    const { namespace, name } = req.params;
+    const agentRef = stringifyEntityRef({ kind: 'component', namespace, name });
+    // The agent comes from the directory (as of its last refresh) or, when it does not know it,
+    // from the catalog as the caller; the caller's catalog read decision is asked side by side.
+    const known = options.agents?.get(agentRef);
     const [agent, [readDecision]] = await Promise.all([
-      readEntity(
-        'component',
-        req.params.namespace,
-        req.params.name,
-        credentials,
-      ),
+      known ?? readEntity('component', namespace, name, credentials),
       permissions.authorizeConditional(
         [{ permission: catalogEntityReadPermission }],
         { credentials },
@@ -218,17 +217,22 @@ export async function createRouter(
       defaultCluster: settings.defaultCluster,
       localClusters,
     };
-    const access = agentAccess(agent, index, accessOptions);
+    // An unconditional ALLOW lets the agent and every policy show; otherwise (conditional rules,
+    // such as "only entities you own") the catalog itself tells which of the entities involved,
+    // the agent too when it came from the directory, the caller may read.
     if (readDecision.result === AuthorizeResult.ALLOW) {
-      res.json(access);
+      res.json(agentAccess(agent, index, accessOptions));
       return;
     }
-    const involved = new Set<string>();
-    for (const g of access.gateways) {
+    const involved = new Set<string>(known ? [agentRef] : []);
+    for (const g of agentAccess(agent, index, accessOptions).gateways) {
       if (g.accessPolicy) involved.add(g.accessPolicy.entityRef);
       for (const p of g.gateway.policies) involved.add(p.entity.entityRef);
     }
     const readable = await readableRefs([...involved], credentials);
+    if (known && !readable.has(agentRef.toLocaleLowerCase('en-US'))) {
+      throw new NotFoundError(`${agentRef} not found`);
+    }
     res.json(
       agentAccess(agent, index, {
         ...accessOptions,

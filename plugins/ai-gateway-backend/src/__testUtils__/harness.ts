@@ -118,10 +118,25 @@ export function demoEntities(): Entity[] {
     }));
 }
 
+/** The catalog's filter semantics for one filter object: every key matches (case-insensitive). */
+function matches(entity: Entity, filter: Record<string, unknown>): boolean {
+  return Object.entries(filter).every(([path, want]) => {
+    let value: any = entity;
+    for (const part of path.split('.')) value = value?.[part];
+    return [want]
+      .flat()
+      .some(w => String(w).toLowerCase() === String(value).toLowerCase());
+  });
+}
+
 /** A catalog whose content tests change between passes. */
 export class FakeCatalog {
   /** The refs of every getEntitiesByRefs request, in order. */
   readonly byRefsRequests: string[][] = [];
+  /** How many getEntities requests were made. */
+  getEntitiesRequests = 0;
+  /** The refs of every getEntityByRef request, in order. */
+  readonly byRefRequests: string[] = [];
 
   constructor(public entities: Entity[]) {}
 
@@ -173,25 +188,20 @@ export class FakeCatalog {
     };
     return catalogServiceMock.mock({
       getEntities: (async (request: any, options: any) => {
+        this.getEntitiesRequests++;
         if (!this.visible(options?.credentials)) return { items: [] };
         const filters = [request?.filter ?? []].flat();
         const items = this.entities.filter(
-          e =>
-            filters.length === 0 ||
-            filters.some(
-              (f: any) =>
-                !f.kind ||
-                [f.kind]
-                  .flat()
-                  .some(
-                    (k: string) => k.toLowerCase() === e.kind.toLowerCase(),
-                  ),
-            ),
+          e => filters.length === 0 || filters.some(f => matches(e, f)),
         );
         return { items: structuredClone(items) };
       }) as any,
-      getEntityByRef: (async (ref: any, options: any) =>
-        byRef(ref, options)) as any,
+      getEntityByRef: (async (ref: any, options: any) => {
+        this.byRefRequests.push(
+          typeof ref === 'string' ? ref : stringifyEntityRef(ref),
+        );
+        return byRef(ref, options);
+      }) as any,
       getEntitiesByRefs: (async (request: any, options: any) => {
         this.byRefsRequests.push([...request.entityRefs]);
         return {

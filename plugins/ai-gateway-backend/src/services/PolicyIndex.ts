@@ -41,6 +41,58 @@ export interface ClusterState {
   gateways: Map<string, KubeObject>;
 }
 
+/** Where an access policy's allowed subjects point, for finding an agent's policies. */
+interface AdmissionIndex {
+  /** Positions (in the cluster's access policy list) by policy namespace. */
+  byNamespace: Map<string, number[]>;
+  byDomain: Map<
+    string,
+    {
+      /** Policies without allowedSubjects: every ID of the trust domain. */
+      open: number[];
+      exact: Map<string, number[]>;
+      prefix: Map<string, number[]>;
+      prefixLengths: Set<number>;
+    }
+  >;
+}
+
+function admissionIndex(list: PolicyRecord[]): AdmissionIndex {
+  const push = <K>(map: Map<K, number[]>, key: K, i: number) => {
+    const positions = map.get(key);
+    if (positions) positions.push(i);
+    else map.set(key, [i]);
+  };
+  const index: AdmissionIndex = { byNamespace: new Map(), byDomain: new Map() };
+  list.forEach((p, i) => {
+    push(index.byNamespace, p.namespace, i);
+    const mtls = (p.resource as any).spec?.mtls;
+    const domain: string | undefined = mtls?.trustDomain;
+    if (!domain) return;
+    let d = index.byDomain.get(domain);
+    if (!d) {
+      d = {
+        open: [],
+        exact: new Map(),
+        prefix: new Map(),
+        prefixLengths: new Set(),
+      };
+      index.byDomain.set(domain, d);
+    }
+    const subjects: Array<{ spiffeId?: string; spiffeIdPrefix?: string }> =
+      mtls.allowedSubjects ?? [];
+    if (subjects.length === 0) d.open.push(i);
+    for (const sub of subjects) {
+      if (sub.spiffeId !== undefined) push(d.exact, sub.spiffeId, i);
+      else if (sub.spiffeIdPrefix !== undefined) {
+        push(d.prefix, sub.spiffeIdPrefix, i);
+        d.prefixLengths.add(sub.spiffeIdPrefix.length);
+      }
+    }
+  });
+  return index;
+}
+
 /**
  * What the last passes found, kept in memory so the REST API answers without touching a cluster.
  * Replaced piecewise by each pass; readers never see a half-written record.
@@ -51,6 +103,7 @@ export class PolicyIndex {
   /** Access and routing policies by `cluster|namespace|gateway`. */
   private byGateway = new Map<string, PolicyRecord[]>();
   private accessByCluster = new Map<string, PolicyRecord[]>();
+  private admissionByCluster = new Map<string, AdmissionIndex>();
   private dirty = true;
   lastPass?: PassReport;
 
@@ -183,6 +236,9 @@ export class PolicyIndex {
     }
     this.byGateway = next;
     this.accessByCluster = access;
+    this.admissionByCluster = new Map(
+      [...access].map(([cluster, list]) => [cluster, admissionIndex(list)]),
+    );
     this.dirty = false;
   }
 
@@ -196,6 +252,38 @@ export class PolicyIndex {
   accessPolicies(cluster: string): PolicyRecord[] {
     this.rebuild();
     return this.accessByCluster.get(cluster) ?? [];
+  }
+
+  /**
+   * The access policies of a cluster that may concern an agent: those in its namespace and
+   * those whose allowed subjects could admit its SPIFFE ID (`idFor` gives it per trust domain),
+   * in the order of `accessPolicies`. A superset of the admitting ones, found without looking at
+   * every policy of the cluster.
+   */
+  accessPoliciesFor(
+    cluster: string,
+    namespace: string,
+    idFor: (trustDomain: string) => string,
+  ): PolicyRecord[] {
+    this.rebuild();
+    const list = this.accessByCluster.get(cluster) ?? [];
+    const admission = this.admissionByCluster.get(cluster);
+    if (!admission) return [];
+    const hits = new Set<number>(admission.byNamespace.get(namespace));
+    const add = (positions?: number[]) => {
+      for (const i of positions ?? []) hits.add(i);
+    };
+    for (const [domain, d] of admission.byDomain) {
+      const id = idFor(domain);
+      // An ID of another trust domain is admitted by none of this one's policies.
+      if (!id.startsWith(`spiffe://${domain}/`)) continue;
+      add(d.open);
+      add(d.exact.get(id));
+      for (const length of d.prefixLengths) {
+        if (length <= id.length) add(d.prefix.get(id.slice(0, length)));
+      }
+    }
+    return [...hits].sort((a, b) => a - b).map(i => list[i]);
   }
 
   /** Every Gateway with at least one policy, by `cluster|namespace|name`. */

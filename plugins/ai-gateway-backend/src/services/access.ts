@@ -261,7 +261,11 @@ export function agentAccess(
     }
     return hit;
   };
-  for (const access of index.accessPolicies(cluster)) {
+  for (const access of index.accessPoliciesFor(
+    cluster,
+    namespace,
+    domain => idFor(domain).id,
+  )) {
     if (!visible(access.entityRef)) continue;
     const spec = (access.resource as any).spec;
     const trustDomain: string = spec.mtls.trustDomain;

@@ -21,6 +21,12 @@ export interface AiGatewaySettings {
   concurrency: number;
   /** How often the catalog is checked for policy changes between scheduled passes. */
   catalogPollInterval: HumanDuration;
+  /**
+   * How old the in-memory directory of agents that per-agent access answers from may get before
+   * it is read again (an edited or deleted agent shows after about this long); zero reads the
+   * agent from the catalog on every request.
+   */
+  agentDirectoryMaxAge: HumanDuration;
   /** Watch rendered objects, Gateways and bundle ConfigMaps for drift. */
   watch: boolean;
 }
@@ -60,6 +66,9 @@ export function readSettings(config: Config): AiGatewaySettings {
     clusters,
     concurrency: config.getOptionalNumber('aiGateway.concurrency') ?? 16,
     catalogPollInterval: duration('aiGateway.catalogPollInterval', {
+      seconds: 5,
+    }),
+    agentDirectoryMaxAge: duration('aiGateway.agentDirectoryMaxAge', {
       seconds: 5,
     }),
     watch: config.getOptionalBoolean('aiGateway.watch') ?? true,
