@@ -667,77 +667,91 @@ export class Reconciler {
     if (!scope) this.index.setGateways(client.name, observed.gateways);
     const liveByKey = new Map(livePolicies.map(p => [keyOf(p), p]));
 
-    // 1. Policy resources.
+    // 1. Policy resources. A policy's objects follow as soon as its own resource is applied
+    // (rendering one overlaps the requests of others); statuses wait for every policy resource
+    // and for the deletion of vanished ones, since policies of a namespace are judged together.
     const applied = new Map<string, KubeObject>();
     const policyErrors = new Map<string, string>();
-    await Promise.all(
-      desired.map(async d => {
-        const key = keyOf(d.resource);
-        try {
-          const r = await this.applyPolicy(
-            client,
-            d,
-            liveByKey.get(key),
-            foreignPolicies.get(key),
-          );
-          applied.set(key, r.object);
-          if (r.wrote) report.applied++;
-          else report.unchanged++;
-        } catch (e) {
-          policyErrors.set(key, errorText(e));
-        }
-      }),
-    );
-    const wantedPolicies = new Set(allDesired.map(d => keyOf(d.resource)));
-    // Resources of entities gone from the catalog (only full passes decide that), once they have
-    // been gone for the grace period: a catalog still being filled at startup, or answering
-    // partially for a moment, must not take every policy out of the cluster.
-    const deferred = new Set<string>();
-    if (!only) {
-      const now = Date.now();
-      const grace = durationToMilliseconds(settings.deletionGracePeriod);
-      await Promise.all(
-        livePolicies.map(async p => {
-          const key = keyOf(p);
-          const missingKey = `${client.name}|${key}|${p.metadata.uid}`;
-          if (wantedPolicies.has(key)) {
-            this.missingSince.delete(missingKey);
-            return;
-          }
-          if (!isOwnedBy(p, this.ownership())) return;
-          const since = this.missingSince.get(missingKey) ?? now;
-          this.missingSince.set(missingKey, since);
-          if (now - since < grace) {
-            deferred.add(key);
-            return;
-          }
-          this.missingSince.delete(missingKey);
+    const policyApplied = new Map<string, Promise<void>>();
+    for (const d of desired) {
+      const key = keyOf(d.resource);
+      policyApplied.set(
+        key,
+        (async () => {
           try {
-            await client.delete(
-              p.apiVersion,
-              p.kind,
-              p.metadata.namespace,
-              p.metadata.name,
-              p.metadata.uid,
+            const r = await this.applyPolicy(
+              client,
+              d,
+              liveByKey.get(key),
+              foreignPolicies.get(key),
             );
-            report.deleted++;
+            applied.set(key, r.object);
+            if (r.wrote) report.applied++;
+            else report.unchanged++;
           } catch (e) {
-            if (!isNotFound(e)) throw e;
+            policyErrors.set(key, errorText(e));
           }
-        }),
+        })(),
       );
     }
-    observed.policies = [
-      ...livePolicies.filter(p => {
-        const key = keyOf(p);
-        return (
-          (wantedPolicies.has(key) || deferred.has(key)) && !applied.has(key)
-        );
-      }),
-      ...applied.values(),
-    ];
+    const wantedPolicies = new Set(allDesired.map(d => keyOf(d.resource)));
+    const policiesSettled = Promise.all(policyApplied.values()).then(
+      async () => {
+        // Resources of entities gone from the catalog (only full passes decide that), once they have
+        // been gone for the grace period: a catalog still being filled at startup, or answering
+        // partially for a moment, must not take every policy out of the cluster.
+        const deferred = new Set<string>();
+        if (!only) {
+          const now = Date.now();
+          const grace = durationToMilliseconds(settings.deletionGracePeriod);
+          await Promise.all(
+            livePolicies.map(async p => {
+              const key = keyOf(p);
+              const missingKey = `${client.name}|${key}|${p.metadata.uid}`;
+              if (wantedPolicies.has(key)) {
+                this.missingSince.delete(missingKey);
+                return;
+              }
+              if (!isOwnedBy(p, this.ownership())) return;
+              const since = this.missingSince.get(missingKey) ?? now;
+              this.missingSince.set(missingKey, since);
+              if (now - since < grace) {
+                deferred.add(key);
+                return;
+              }
+              this.missingSince.delete(missingKey);
+              try {
+                await client.delete(
+                  p.apiVersion,
+                  p.kind,
+                  p.metadata.namespace,
+                  p.metadata.name,
+                  p.metadata.uid,
+                );
+                report.deleted++;
+              } catch (e) {
+                if (!isNotFound(e)) throw e;
+              }
+            }),
+          );
+        }
+        observed.policies = [
+          ...livePolicies.filter(p => {
+            const key = keyOf(p);
+            return (
+              (wantedPolicies.has(key) || deferred.has(key)) &&
+              !applied.has(key)
+            );
+          }),
+          ...applied.values(),
+        ];
+      },
+    );
+    // Awaited below; a failed deletion must not count as unhandled before then.
+    policiesSettled.catch(() => undefined);
 
     if (settings.mode === 'external') {
+      await policiesSettled;
       for (const d of desired) {
         const key = keyOf(d.resource);
         const live = applied.get(key);
@@ -752,10 +766,10 @@ export class Reconciler {
     const failedRenders = new Map<string, RenderOutcome>();
     const objectErrors = new Map<string, Map<string, string>>();
     const objectStates = new Map<string, RenderedObjectState[]>();
-    // Status, per policy as soon as its objects are applied (so rendering one policy overlaps
-    // the requests of others).
+    // Status, per policy as soon as its objects are applied and every policy resource is settled.
     const now = new Date();
     const writeStatus = async (d: DesiredPolicy) => {
+      await policiesSettled;
       const key = keyOf(d.resource);
       const live = applied.get(key);
       if (!live) {
@@ -807,6 +821,7 @@ export class Reconciler {
     await Promise.all(
       desired.map(async d => {
         const key = keyOf(d.resource);
+        await policyApplied.get(key);
         const live = applied.get(key);
         if (!live) {
           await writeStatus(d);
@@ -878,6 +893,7 @@ export class Reconciler {
         await writeStatus(d);
       }),
     );
+    await policiesSettled;
     // Also keep the objects of policies this pass did not touch.
     if (only) {
       for (const [k, o] of observed.owned) {
