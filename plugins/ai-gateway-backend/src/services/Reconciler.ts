@@ -178,6 +178,10 @@ export class Reconciler {
   private readonly desiredKeys = new Map<string, Set<string>>();
   /** When each owned policy resource was first found without its catalog entity. */
   private readonly missingSince = new Map<string, number>();
+  private readonly diffs = new WeakMap<
+    KubeObject,
+    { uid?: string; resourceVersion?: string; differences: string[] }
+  >();
   /** Trust bundle ConfigMaps (`namespace/name`) referenced per cluster, from the last pass. */
   private readonly bundles = new Map<string, Set<string>>();
   /** Watch-fed copies of the clusters (see Triggers); passes read them instead of listing. */
@@ -583,7 +587,7 @@ export class Reconciler {
     live: KubeObject | undefined,
     foreign: KubeObject | undefined,
   ): Promise<{ object: KubeObject; wrote: boolean }> {
-    if (live && diffObject(d.resource, live).length === 0) {
+    if (live && this.differences(d.resource, d.resource, live).length === 0) {
       return { object: live, wrote: false };
     }
     if (!live && foreign) {
@@ -852,7 +856,9 @@ export class Reconciler {
             const k = objectKey(obj);
             wantedObjects.add(k);
             const liveObj = observed.owned.get(k);
-            const differences = liveObj ? diffObject(obj, liveObj) : undefined;
+            const differences = liveObj
+              ? this.differences(raw, obj, liveObj)
+              : undefined;
             const state: RenderedObjectState = {
               apiVersion: obj.apiVersion,
               kind: obj.kind,
@@ -972,6 +978,30 @@ export class Reconciler {
           : 'and was not created by Backstage'
       }; rename the policy (or provider), or delete the existing object`,
     );
+  }
+
+  /**
+   * `diffObject(desired, live)`, remembered by the desired object (the same object while its
+   * render or conversion is memoized) and the live object's uid and resourceVersion: an
+   * unchanged fleet is not compared field by field on every pass.
+   */
+  private differences(key: KubeObject, desired: KubeObject, live: KubeObject) {
+    const hit = this.diffs.get(key);
+    if (
+      hit &&
+      hit.uid === live.metadata.uid &&
+      hit.resourceVersion === live.metadata.resourceVersion &&
+      hit.resourceVersion !== undefined
+    ) {
+      return hit.differences;
+    }
+    const differences = diffObject(desired, live);
+    this.diffs.set(key, {
+      uid: live.metadata.uid,
+      resourceVersion: live.metadata.resourceVersion,
+      differences,
+    });
+    return differences;
   }
 
   private withInstanceLabel(o: KubeObject): KubeObject {
