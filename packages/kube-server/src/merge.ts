@@ -469,8 +469,7 @@ function mergeApplied(
     const sem = shape.list(field, [...live, ...config]);
     if (sem.type === 'set') {
       const out = [...live];
-      for (const c of config)
-        if (!out.some(x => deepEqual(x, c))) out.push(c);
+      for (const c of config) if (!out.some(x => deepEqual(x, c))) out.push(c);
       return out;
     }
     if (sem.type === 'map') {

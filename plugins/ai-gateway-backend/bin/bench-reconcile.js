@@ -10,7 +10,9 @@
  * run (default 570 s); BENCH_CONCURRENCY sets aiGateway.concurrency (default 8); BENCH_CLIENT_SSA=1
  * also applies the same objects with the plugin's cluster client alone (client_ssa_seconds), to
  * tell the client's cost from the server's. The catalog runs on a throwaway PostgreSQL when
- * Debian's server is installed (BENCH_DATABASE=sqlite forces SQLite). Prints `key: value` lines.
+ * Debian's server is installed (BENCH_DATABASE=sqlite forces SQLite). BENCH_AGENT_MAX_AGE_MS sets
+ * aiGateway.agentDirectoryMaxAge (default: the plugin's); BENCH_SAMPLES_FILE writes the latency
+ * samples, in the order taken, as JSON. Prints `key: value` lines.
  */
 /* eslint-disable no-console */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -410,7 +412,13 @@ async function main() {
       // from the measured ones by their start time.
       watch: true,
       catalogPollInterval: { hours: 24 },
-      ...(process.env.BENCH_AGENT_MAX_AGE_MS ? { agentDirectoryMaxAge: { milliseconds: Number(process.env.BENCH_AGENT_MAX_AGE_MS) } } : {}),
+      ...(process.env.BENCH_AGENT_MAX_AGE_MS
+        ? {
+            agentDirectoryMaxAge: {
+              milliseconds: Number(process.env.BENCH_AGENT_MAX_AGE_MS),
+            },
+          }
+        : {}),
       concurrency: Number(process.env.BENCH_CONCURRENCY ?? '8'),
     },
   });
@@ -699,7 +707,12 @@ async function main() {
   print('access_p95_ms', pct(access, 95).toFixed(2));
   print('catalog_p50_ms', pct(catalog, 50).toFixed(2));
   print('catalog_p95_ms', pct(catalog, 95).toFixed(2));
-  if (process.env.BENCH_SAMPLES_FILE) fs.writeFileSync(process.env.BENCH_SAMPLES_FILE, JSON.stringify({ access: accessInOrder, catalog: catalogInOrder }));
+  if (process.env.BENCH_SAMPLES_FILE) {
+    fs.writeFileSync(
+      process.env.BENCH_SAMPLES_FILE,
+      JSON.stringify({ access: accessInOrder, catalog: catalogInOrder }),
+    );
+  }
   print(
     'access_vs_catalog_p95',
     (pct(access, 95) / pct(catalog, 95)).toFixed(2),
