@@ -497,17 +497,32 @@ async function main() {
 
   const lastPass = async () => (await get('/api/ai-gateway/health')).lastPass;
   /** Waits until no pass has started for `quietMs` (passes asked for by watch events). */
+  // Quiet: no pass started for quietMs, and this process (the catalog still stitching what it
+  // ingested, or watches catching up) below a fifth of a core for a second, so a measured pass
+  // does not share the CPU with leftovers of the previous phase. Waits two minutes at most.
   const settle = async (quietMs = 3000) => {
+    const deadline = Date.now() + 120_000;
     let seen = (await lastPass())?.startedAt;
     let since = Date.now();
-    while (Date.now() - since < quietMs) {
+    let cpu = process.cpuUsage();
+    let cpuAt = Date.now();
+    let busy = 1;
+    while (Date.now() < deadline) {
       await new Promise(res => setTimeout(res, 250));
       const now = (await lastPass())?.startedAt;
       if (now !== seen) {
         seen = now;
         since = Date.now();
       }
+      if (Date.now() - cpuAt >= 1000) {
+        const used = process.cpuUsage(cpu);
+        busy = (used.user + used.system) / 1000 / (Date.now() - cpuAt);
+        cpu = process.cpuUsage();
+        cpuAt = Date.now();
+      }
+      if (Date.now() - since >= quietMs && busy < 0.2) return;
     }
+    log(`not quiet after two minutes (${Math.round(busy * 100)}% of a core)`);
   };
   /** Asks for a pass and returns the first pass that started after the request. */
   const pass = async () => {
