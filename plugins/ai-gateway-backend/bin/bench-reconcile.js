@@ -501,13 +501,13 @@ async function main() {
   // ingested, or watches catching up) below a fifth of a core for a second, so a measured pass
   // does not share the CPU with leftovers of the previous phase. Waits two minutes at most.
   const settle = async (quietMs = 3000) => {
-    const deadline = Date.now() + 120_000;
+    const quietBy = Date.now() + 120_000;
     let seen = (await lastPass())?.startedAt;
     let since = Date.now();
     let cpu = process.cpuUsage();
     let cpuAt = Date.now();
     let busy = 1;
-    while (Date.now() < deadline) {
+    while (Date.now() < quietBy) {
       await new Promise(res => setTimeout(res, 250));
       const now = (await lastPass())?.startedAt;
       if (now !== seen) {

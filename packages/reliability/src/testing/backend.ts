@@ -17,15 +17,15 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import {
-  Entity,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import aiGatewayPlugin from '@kagenti/backstage-plugin-ai-gateway-backend';
 import type { KubeServer } from '@kagenti/kube-server';
+// The catalog fake the backend's own tests use.
+import {
+  FakeCatalog as TestCatalog,
+  type Visibility,
+  // eslint-disable-next-line @backstage/no-forbidden-package-imports
+} from '@kagenti/backstage-plugin-ai-gateway-backend/src/__testUtils__/fakeCatalog';
 // The scheduler task id, not exported from the package index.
 // eslint-disable-next-line @backstage/no-forbidden-package-imports
 import { RECONCILE_TASK_ID } from '@kagenti/backstage-plugin-ai-gateway-backend/src/services/Triggers';
@@ -70,88 +70,12 @@ export class CaptureLogger implements LoggerService {
   }
 }
 
-export type Visibility = (user: string | undefined, entity: Entity) => boolean;
+export { TestCatalog };
+export type { Visibility };
 export type ApplyDecision = (
   user: string | undefined,
   resourceRef?: string,
 ) => boolean;
-
-export class TestCatalog {
-  /** Entity lookups by name that return a different entity (bad inputs the catalog never validated). */
-  readonly aliases = new Map<string, Entity>();
-
-  constructor(
-    public entities: Entity[],
-    public visible: Visibility = () => true,
-  ) {}
-
-  upsert(entity: Entity) {
-    const ref = stringifyEntityRef(entity);
-    this.entities = [
-      ...this.entities.filter(e => stringifyEntityRef(e) !== ref),
-      {
-        ...entity,
-        metadata: { ...entity.metadata, etag: `e${Math.random()}` },
-      },
-    ];
-  }
-
-  remove(ref: string) {
-    this.entities = this.entities.filter(e => stringifyEntityRef(e) !== ref);
-  }
-
-  service() {
-    const userOf = (options: any): string | undefined => {
-      const p = options?.credentials?.principal;
-      return p?.type === 'service'
-        ? undefined
-        : p?.userEntityRef ?? 'anonymous';
-    };
-    const canSee = (options: any, e: Entity) => {
-      const user = userOf(options);
-      return user === undefined || this.visible(user, e);
-    };
-    const byRef = (ref: any, options: any) => {
-      const r = typeof ref === 'string' ? parseEntityRef(ref) : ref;
-      const key = `${r.kind}:${r.namespace ?? 'default'}/${
-        r.name
-      }`.toLowerCase();
-      const alias = this.aliases.get(key);
-      if (alias) return alias;
-      const found = this.entities.find(
-        e => stringifyEntityRef(e).toLowerCase() === key,
-      );
-      return found && canSee(options, found)
-        ? structuredClone(found)
-        : undefined;
-    };
-    return catalogServiceMock.mock({
-      getEntities: (async (request: any, options: any) => {
-        const filters = [request?.filter ?? []].flat();
-        const items = this.entities.filter(
-          e =>
-            canSee(options, e) &&
-            (filters.length === 0 ||
-              filters.some(
-                (f: any) =>
-                  !f.kind ||
-                  [f.kind]
-                    .flat()
-                    .some(
-                      (k: string) => k.toLowerCase() === e.kind.toLowerCase(),
-                    ),
-              )),
-        );
-        return { items: structuredClone(items) };
-      }) as any,
-      getEntityByRef: (async (ref: any, options: any) =>
-        byRef(ref, options)) as any,
-      getEntitiesByRefs: (async (request: any, options: any) => ({
-        items: request.entityRefs.map((ref: string) => byRef(ref, options)),
-      })) as any,
-    });
-  }
-}
 
 export interface TestBackend {
   http: any;

@@ -6,14 +6,8 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  Entity,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import {
   KubeServer,
   demoSpiffeBundle,
@@ -21,6 +15,9 @@ import {
 } from '@kagenti/kube-server';
 import { aiGatewayPlugin } from '../plugin';
 import { RECONCILE_TASK_ID } from '../services/Triggers';
+import { FakeCatalog } from './fakeCatalog';
+
+export { FakeCatalog };
 
 export const ADMIN = 'user:default/admin';
 export const DEVELOPER = 'user:default/dev';
@@ -118,100 +115,6 @@ export function demoEntities(): Entity[] {
     }));
 }
 
-/** The catalog's filter semantics for one filter object: every key matches (case-insensitive). */
-function matches(entity: Entity, filter: Record<string, unknown>): boolean {
-  return Object.entries(filter).every(([path, want]) => {
-    let value: any = entity;
-    for (const part of path.split('.')) value = value?.[part];
-    return [want]
-      .flat()
-      .some(w => String(w).toLowerCase() === String(value).toLowerCase());
-  });
-}
-
-/** A catalog whose content tests change between passes. */
-export class FakeCatalog {
-  /** The refs of every getEntitiesByRefs request, in order. */
-  readonly byRefsRequests: string[][] = [];
-  /** How many getEntities requests were made. */
-  getEntitiesRequests = 0;
-  /** The refs of every getEntityByRef request, in order. */
-  readonly byRefRequests: string[] = [];
-
-  constructor(public entities: Entity[]) {}
-
-  private visible(credentials?: BackstageCredentials) {
-    const p = credentials?.principal as { userEntityRef?: string } | undefined;
-    return p?.userEntityRef !== STRANGER;
-  }
-
-  find(ref: string) {
-    return this.entities.find(
-      e => stringifyEntityRef(e).toLowerCase() === ref.toLowerCase(),
-    );
-  }
-
-  /** Replaces (or adds) an entity, bumping its etag as the catalog does. */
-  upsert(entity: Entity) {
-    const ref = stringifyEntityRef(entity);
-    const rest = this.entities.filter(e => stringifyEntityRef(e) !== ref);
-    this.entities = [
-      ...rest,
-      {
-        ...entity,
-        metadata: {
-          ...entity.metadata,
-          etag: `e${Date.now()}${Math.random()}`,
-        },
-      },
-    ];
-  }
-
-  remove(ref: string) {
-    this.entities = this.entities.filter(
-      e => stringifyEntityRef(e).toLowerCase() !== ref.toLowerCase(),
-    );
-  }
-
-  service() {
-    const byRef = (ref: any, options: any) => {
-      if (!this.visible(options?.credentials)) return undefined;
-      const r = typeof ref === 'string' ? parseEntityRef(ref) : ref;
-      const found = this.find(
-        stringifyEntityRef({
-          kind: r.kind,
-          namespace: r.namespace ?? 'default',
-          name: r.name,
-        }),
-      );
-      return found ? structuredClone(found) : undefined;
-    };
-    return catalogServiceMock.mock({
-      getEntities: (async (request: any, options: any) => {
-        this.getEntitiesRequests++;
-        if (!this.visible(options?.credentials)) return { items: [] };
-        const filters = [request?.filter ?? []].flat();
-        const items = this.entities.filter(
-          e => filters.length === 0 || filters.some(f => matches(e, f)),
-        );
-        return { items: structuredClone(items) };
-      }) as any,
-      getEntityByRef: (async (ref: any, options: any) => {
-        this.byRefRequests.push(
-          typeof ref === 'string' ? ref : stringifyEntityRef(ref),
-        );
-        return byRef(ref, options);
-      }) as any,
-      getEntitiesByRefs: (async (request: any, options: any) => {
-        this.byRefsRequests.push([...request.entityRefs]);
-        return {
-          items: request.entityRefs.map((ref: string) => byRef(ref, options)),
-        };
-      }) as any,
-    });
-  }
-}
-
 /** The admin may apply; everybody else may only read. */
 async function decide(requests: unknown[], opts?: { credentials?: any }) {
   const principal = opts?.credentials?.principal;
@@ -236,7 +139,10 @@ export async function startHarness(options: {
   aiGateway?: Record<string, unknown>;
   clusters?: Array<Record<string, unknown>>;
 }): Promise<Harness> {
-  const catalog = new FakeCatalog(options.entities ?? demoEntities());
+  const catalog = new FakeCatalog(
+    options.entities ?? demoEntities(),
+    user => user !== STRANGER,
+  );
   // The mock scheduler runs a triggered task inline, so a test can await one pass.
   const scheduler = mockServices.scheduler() as unknown as {
     factory(options?: { skipTaskRunOnStartup?: boolean }): any;
