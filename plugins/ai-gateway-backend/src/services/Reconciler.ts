@@ -159,6 +159,26 @@ function nameLookup(client: KubeClient, secretNames: KubeObject[]) {
   };
 }
 
+/** Deletes exactly this incarnation of an object (uid precondition); false when it was gone. */
+async function deleteIncarnation(
+  client: KubeClient,
+  o: KubeObject,
+): Promise<boolean> {
+  try {
+    await client.delete(
+      o.apiVersion,
+      o.kind,
+      o.metadata.namespace,
+      o.metadata.name,
+      o.metadata.uid,
+    );
+    return true;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    return false;
+  }
+}
+
 /**
  * Reconciles the catalog's policy entities into their clusters: applies the policy resources,
  * and in embedded mode renders, applies only what differs from the live state, prunes objects no
@@ -724,18 +744,7 @@ export class Reconciler {
                 return;
               }
               this.missingSince.delete(missingKey);
-              try {
-                await client.delete(
-                  p.apiVersion,
-                  p.kind,
-                  p.metadata.namespace,
-                  p.metadata.name,
-                  p.metadata.uid,
-                );
-                report.deleted++;
-              } catch (e) {
-                if (!isNotFound(e)) throw e;
-              }
+              if (await deleteIncarnation(client, p)) report.deleted++;
             }),
           );
         }
@@ -944,18 +953,7 @@ export class Reconciler {
         );
         // A policy that is still wanted but failed to render this pass keeps its objects.
         if (policyUids.has(key) && !renders.has(key)) return;
-        try {
-          await client.delete(
-            o.apiVersion,
-            o.kind,
-            o.metadata.namespace,
-            o.metadata.name,
-            o.metadata.uid,
-          );
-          report.pruned++;
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
+        if (await deleteIncarnation(client, o)) report.pruned++;
         observed.owned.delete(k);
       }),
     );
