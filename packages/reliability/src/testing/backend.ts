@@ -20,11 +20,11 @@ import {
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import aiGatewayPlugin from '@kagenti/backstage-plugin-ai-gateway-backend';
 import type { KubeServer } from '@kagenti/kube-server';
-// The catalog fake the backend's own tests use.
+// The catalog fake the backend's own tests use (test code, not exported from the package index).
+// eslint-disable-next-line @backstage/no-forbidden-package-imports, no-restricted-imports
 import {
   FakeCatalog as TestCatalog,
   type Visibility,
-  // eslint-disable-next-line @backstage/no-forbidden-package-imports
 } from '@kagenti/backstage-plugin-ai-gateway-backend/src/__testUtils__/fakeCatalog';
 // The scheduler task id, not exported from the package index.
 // eslint-disable-next-line @backstage/no-forbidden-package-imports
