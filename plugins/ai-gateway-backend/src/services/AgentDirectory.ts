@@ -32,9 +32,11 @@ export interface AgentDirectoryOptions {
  * directory does not know (new since the refresh, or not an agent) is `undefined`: the caller
  * reads the catalog. An idle directory does not poll.
  */
-// Keys are entity refs in lower case: refs are ASCII (the catalog validates names and
-// namespaces), so the plain toLowerCase matches the catalog's locale-aware comparison.
 export class AgentDirectory {
+  /**
+   * By entity ref in lower case: refs are ASCII (the catalog validates names and namespaces), so
+   * the plain toLowerCase matches the catalog's locale-aware comparison.
+   */
   private agents = new Map<string, Entity>();
   /** When the directory in `agents` was read (start of the read). */
   private loadedAt: number | undefined;

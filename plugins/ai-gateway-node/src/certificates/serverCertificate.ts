@@ -69,15 +69,6 @@ function serial(): ArrayBuffer {
   return new Uint8Array(bytes).buffer;
 }
 
-function pemOf(label: string, der: Buffer): string {
-  const b64 = der.toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
-  return `-----BEGIN ${label}-----\n${lines.join(
-    '\n',
-  )}\n-----END ${label}-----\n`;
-}
-
 function extension(extnID: string, critical: boolean, value: unknown) {
   return new asn1x509.Extension({
     extnID,
@@ -176,7 +167,10 @@ export async function generateServerCertificate(options: {
     ).buffer,
   });
   return {
-    certPem: pemOf('CERTIFICATE', Buffer.from(AsnConvert.serialize(cert))),
+    // Node's X509Certificate writes the PEM (and would refuse a malformed DER).
+    certPem: new NodeX509Certificate(
+      Buffer.from(AsnConvert.serialize(cert)),
+    ).toString(),
     keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
   };
 }
