@@ -26,7 +26,11 @@ export interface Config {
     deletionGracePeriod?: HumanDuration | string;
     /** Wait before the first pass after startup (default: none). */
     initialDelay?: HumanDuration | string;
-    /** How often the catalog is checked for policy changes between passes (default 5 seconds). */
+    /**
+     * How often the catalog is checked for policy changes between passes (default 5 seconds).
+     * During the deletion grace period after startup, while the catalog may still be filling
+     * up, it is checked every second instead, unless this interval is longer than that period.
+     */
     catalogPollInterval?: HumanDuration | string;
     /**
      * How old the in-memory directory of agents that per-agent access answers from may get

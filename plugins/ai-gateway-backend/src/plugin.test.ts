@@ -397,6 +397,42 @@ describe('ai-gateway backend against kube-server', () => {
     ).toBeUndefined();
   });
 
+  it('applies policies the catalog ingests just after startup within seconds, not a poll interval', async () => {
+    // As on a fresh start: the catalog is still empty when the backend starts polling it.
+    h = await startHarness({
+      kube,
+      entities: [],
+      aiGateway: {
+        catalogPollInterval: { seconds: 30 },
+        deletionGracePeriod: { minutes: 1 },
+      },
+    });
+    await new Promise(r => setTimeout(r, 300));
+    h.catalog.entities = demoEntities();
+    const started = Date.now();
+    while (!kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models')) {
+      expect(Date.now() - started).toBeLessThan(5000);
+      await new Promise(r => setTimeout(r, 50));
+    }
+  });
+
+  it('polls the catalog only at its interval when that is longer than the startup window', async () => {
+    h = await startHarness({
+      kube,
+      entities: [],
+      aiGateway: {
+        catalogPollInterval: { seconds: 30 },
+        deletionGracePeriod: { seconds: 10 },
+      },
+    });
+    await new Promise(r => setTimeout(r, 300));
+    h.catalog.entities = demoEntities();
+    await new Promise(r => setTimeout(r, 3000));
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models'),
+    ).toBeUndefined();
+  });
+
   it('does not take over a resource of the same name that it did not create', async () => {
     const { owner: _owner, ...spec } = demoEntities().find(
       e => e.metadata.name === 'team1-models',

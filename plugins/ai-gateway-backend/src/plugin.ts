@@ -83,6 +83,7 @@ export const aiGatewayPlugin = createBackendPlugin({
           engine,
           watch: settings.watch,
           pollIntervalMs: durationToMilliseconds(settings.catalogPollInterval),
+          startupWindowMs: durationToMilliseconds(settings.deletionGracePeriod),
         });
 
         httpRouter.use(

@@ -17,6 +17,7 @@ import { Engine } from './engine';
 import { Reconciler } from './Reconciler';
 
 export const RECONCILE_TASK_ID = 'ai-gateway-reconcile';
+const STARTUP_POLL_MS = 1000;
 
 /**
  * Prompt passes between scheduled ones. Every trigger goes through the scheduler's
@@ -42,6 +43,13 @@ export class Triggers {
       clients: Map<string, KubeClient>;
       engine: Engine;
       pollIntervalMs: number;
+      /**
+       * A window after startup in which the catalog is likely still filling up (the deletion
+       * grace period): it is polled every second then, so policies it ingests right after
+       * startup are applied in about a second rather than after a whole interval. Only when the
+       * interval is shorter than the window (a longer one means polls are meant to be rare).
+       */
+      startupWindowMs?: number;
       debounceMs?: number;
       watch: boolean;
     },
@@ -78,6 +86,9 @@ export class Triggers {
   }
 
   private pollCatalog() {
+    const { pollIntervalMs, startupWindowMs = 0 } = this.deps;
+    const startupUntil =
+      pollIntervalMs < startupWindowMs ? Date.now() + startupWindowMs : 0;
     const tick = async () => {
       try {
         const entities = await this.deps.reconciler.readCatalogFingerprint();
@@ -92,7 +103,12 @@ export class Triggers {
         );
       }
       if (!this.stopped) {
-        this.pollTimer = setTimeout(tick, this.deps.pollIntervalMs);
+        this.pollTimer = setTimeout(
+          tick,
+          Date.now() < startupUntil
+            ? Math.min(STARTUP_POLL_MS, pollIntervalMs)
+            : pollIntervalMs,
+        );
         this.pollTimer.unref?.();
       }
     };
