@@ -1,9 +1,11 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
+import fc from 'fast-check';
 import {
   decideServerCertificate,
   envoyProxyServiceName,
   gatewayServerSans,
   generateServerCertificate,
+  serialNumber,
 } from './serverCertificate';
 
 const now = new Date('2026-11-26T12:00:00Z');
@@ -50,6 +52,27 @@ describe('server certificate', () => {
     expect(cert.subjectAltName).toBe(sans.map(s => `DNS:${s}`).join(', '));
     expect(cert.checkPrivateKey(createPrivateKey(m.keyPem))).toBe(true);
     expect(cert.ca).toBe(false);
+  });
+
+  it('gives every certificate a positive serial in minimal DER form, whatever the random bytes', async () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), random => {
+        const serial = new Uint8Array(serialNumber(random));
+        expect(serial).toHaveLength(16);
+        expect(serial[0]).toBeGreaterThanOrEqual(0x01);
+        expect(serial[0]).toBeLessThanOrEqual(0x7f);
+        expect([...serial.slice(1)]).toEqual([...random.slice(1)]);
+      }),
+    );
+    // Random bytes that once made a 0x00 first byte and a certificate OpenSSL refused.
+    for (const first of [0x00, 0x80]) {
+      const serialBytes = new Uint8Array(16).fill(0x11);
+      serialBytes[0] = first;
+      const m = await generateServerCertificate({ sans, now, serialBytes });
+      expect(new X509Certificate(m.certPem).serialNumber).toBe(
+        `01${'11'.repeat(15)}`,
+      );
+    }
   });
 
   describe('decideServerCertificate', () => {

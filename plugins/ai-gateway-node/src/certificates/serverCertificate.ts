@@ -61,12 +61,33 @@ export function gatewayServerSans(
 
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
 const COMMON_NAME = '2.5.4.3';
+const ECDSA_WITH_SHA256_DER = Buffer.from(
+  AsnConvert.serialize(
+    new asn1x509.AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 }),
+  ),
+);
 
-/** A positive 128-bit serial number. */
-function serial(): ArrayBuffer {
-  const bytes = randomBytes(16);
-  bytes[0] &= 0x7f;
-  return new Uint8Array(bytes).buffer;
+/**
+ * A positive serial number from 16 random bytes, in minimal DER form: its first byte is 0x01 to
+ * 0x7f. (Only clearing the sign bit left a first byte of 0x00 about once in 128 certificates; with
+ * a second byte under 0x80 that is not valid DER, and OpenSSL refuses the certificate.)
+ */
+export function serialNumber(random: Uint8Array): ArrayBuffer {
+  const bytes = new Uint8Array(random);
+  bytes[0] = bytes[0] & 0x7f || 0x01;
+  return bytes.buffer;
+}
+
+/** DER of one element: its tag, its definite length and its content. */
+function der(tag: number, ...content: Uint8Array[]): Buffer {
+  const body = Buffer.concat(content);
+  const n = body.length;
+  let length: number[];
+  if (n < 0x80) length = [n];
+  else if (n < 0x100) length = [0x81, n];
+  else if (n < 0x10000) length = [0x82, n >> 8, n & 0xff];
+  else throw new Error(`DER element of ${n} bytes is too long`);
+  return Buffer.concat([Buffer.from([tag, ...length]), body]);
 }
 
 function extension(extnID: string, critical: boolean, value: unknown) {
@@ -88,6 +109,8 @@ export async function generateServerCertificate(options: {
   sans: string[];
   now: Date;
   commonName?: string;
+  /** The serial's random bytes (default: 16 fresh ones); tests pass their own. */
+  serialBytes?: Uint8Array;
 }): Promise<ServerCertificateMaterial> {
   const { publicKey, privateKey } = await generateKeyPairAsync('ec', {
     namedCurve: 'prime256v1',
@@ -120,7 +143,7 @@ export async function generateServerCertificate(options: {
   );
   const tbs = new asn1x509.TBSCertificate({
     version: asn1x509.Version.v3,
-    serialNumber: serial(),
+    serialNumber: serialNumber(options.serialBytes ?? randomBytes(16)),
     signature,
     issuer: name,
     validity: new asn1x509.Validity({ notBefore, notAfter }),
@@ -158,19 +181,22 @@ export async function generateServerCertificate(options: {
       ),
     ]),
   });
+  // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }:
+  // put together from the TBS bytes that were signed, rather than serializing them again.
   const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
-  const cert = new asn1x509.Certificate({
-    tbsCertificate: tbs,
-    signatureAlgorithm: signature,
-    signatureValue: new Uint8Array(
-      cryptoSign('sha256', tbsDer, { key: privateKey, dsaEncoding: 'der' }),
-    ).buffer,
+  const signatureValue = cryptoSign('sha256', tbsDer, {
+    key: privateKey,
+    dsaEncoding: 'der',
   });
+  const certDer = der(
+    0x30,
+    tbsDer,
+    ECDSA_WITH_SHA256_DER,
+    der(0x03, Buffer.from([0]), signatureValue),
+  );
   return {
-    // Node's X509Certificate writes the PEM (and would refuse a malformed DER).
-    certPem: new NodeX509Certificate(
-      Buffer.from(AsnConvert.serialize(cert)),
-    ).toString(),
+    // Node's X509Certificate writes the PEM (and refuses a malformed DER).
+    certPem: new NodeX509Certificate(certDer).toString(),
     keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
   };
 }
