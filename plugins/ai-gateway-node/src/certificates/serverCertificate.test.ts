@@ -75,6 +75,64 @@ describe('server certificate', () => {
     }
   });
 
+  it('writes certificates that read back with exactly the names, serial, validity and key asked for', async () => {
+    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?$/);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.array(label, { minLength: 1, maxLength: 4 }).map(l => l.join('.')),
+          { minLength: 1, maxLength: 12 },
+        ),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        // UTCTime up to 2049, GeneralizedTime from 2050 on.
+        fc.date({
+          min: new Date('2000-01-01T00:00:00Z'),
+          max: new Date('2090-01-01T00:00:00Z'),
+          noInvalidDate: true,
+        }),
+        fc.option(fc.string({ minLength: 1, maxLength: 80 }), {
+          nil: undefined,
+        }),
+        async (names, serialBytes, at, commonName) => {
+          const m = await generateServerCertificate({
+            sans: names,
+            now: at,
+            serialBytes,
+            commonName,
+          });
+          const cert = new X509Certificate(m.certPem);
+          expect(cert.subjectAltName).toBe(
+            names.map(n => `DNS:${n}`).join(', '),
+          );
+          const cn = (commonName ?? names[0]).slice(0, 64);
+          expect(cert.subject).toBe(cert.issuer);
+          expect(cert.verify(cert.publicKey)).toBe(true);
+          expect(cert.checkPrivateKey(createPrivateKey(m.keyPem))).toBe(true);
+          expect(cert.serialNumber).toBe(
+            Buffer.from(serialNumber(serialBytes))
+              .toString('hex')
+              .toUpperCase(),
+          );
+          const second = Math.floor(at.getTime() / 1000) * 1000;
+          expect(new Date(cert.validFrom).getTime()).toBe(second - 5 * 60_000);
+          expect(new Date(cert.validTo).getTime()).toBe(second + 365 * day);
+          expect(cert.ca).toBe(false);
+          expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
+          expect(JSON.stringify(cert.toLegacyObject().subject.CN)).toBe(
+            JSON.stringify(cn),
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses a name a DNS SAN cannot carry', async () => {
+    await expect(
+      generateServerCertificate({ sans: ['gateway.ünïcode'], now }),
+    ).rejects.toThrow(/not a DNS name/);
+  });
+
   describe('decideServerCertificate', () => {
     let current: { certPem: string; keyPem: string };
     beforeAll(async () => {

@@ -2,13 +2,12 @@ import {
   createHash,
   createPrivateKey,
   generateKeyPair,
+  KeyObject,
   randomBytes,
   sign as cryptoSign,
   X509Certificate as NodeX509Certificate,
 } from 'node:crypto';
 import { promisify } from 'node:util';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import * as asn1x509 from '@peculiar/asn1-x509';
 import type { ServerCertificateMaterial } from '../intent/types';
 
 /** How long a managed server certificate lives. */
@@ -59,28 +58,20 @@ export function gatewayServerSans(
   return [...forms(gatewayName, namespace), ...forms(service, egNamespace)];
 }
 
-const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
-const COMMON_NAME = '2.5.4.3';
-const ECDSA_WITH_SHA256_DER = Buffer.from(
-  AsnConvert.serialize(
-    new asn1x509.AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 }),
-  ),
-);
-
 /**
  * A positive serial number from 16 random bytes, in minimal DER form: its first byte is 0x01 to
  * 0x7f. (Only clearing the sign bit left a first byte of 0x00 about once in 128 certificates; with
  * a second byte under 0x80 that is not valid DER, and OpenSSL refuses the certificate.)
  */
-export function serialNumber(random: Uint8Array): ArrayBuffer {
-  const bytes = new Uint8Array(random);
+export function serialNumber(random: Uint8Array): Buffer {
+  const bytes = Buffer.from(random);
   bytes[0] = bytes[0] & 0x7f || 0x01;
-  return bytes.buffer;
+  return bytes;
 }
 
 /** DER of one element: its tag, its definite length and its content. */
 function der(tag: number, ...content: Uint8Array[]): Buffer {
-  const body = Buffer.concat(content);
+  const body = content.length === 1 ? content[0] : Buffer.concat(content);
   const n = body.length;
   let length: number[];
   if (n < 0x80) length = [n];
@@ -90,20 +81,89 @@ function der(tag: number, ...content: Uint8Array[]): Buffer {
   return Buffer.concat([Buffer.from([tag, ...length]), body]);
 }
 
-function extension(extnID: string, critical: boolean, value: unknown) {
-  return new asn1x509.Extension({
-    extnID,
-    critical,
-    extnValue: new OctetString(AsnConvert.serialize(value)),
-  });
+const SEQUENCE = 0x30;
+const SET = 0x31;
+const hex = (h: string) => Buffer.from(h, 'hex');
+/** Object identifiers, DER-encoded (tag 06 included). */
+const OID = {
+  ecdsaWithSHA256: hex('06082a8648ce3d040302'), // 1.2.840.10045.4.3.2
+  commonName: hex('0603550403'), // 2.5.4.3
+  basicConstraints: hex('0603551d13'), // 2.5.29.19
+  keyUsage: hex('0603551d0f'), // 2.5.29.15
+  extKeyUsage: hex('0603551d25'), // 2.5.29.37
+  subjectAltName: hex('0603551d11'), // 2.5.29.17
+  subjectKeyIdentifier: hex('0603551d0e'), // 2.5.29.14
+  serverAuth: hex('06082b06010505070301'), // 1.3.6.1.5.5.7.3.1
+};
+const SIGNATURE_ALGORITHM = der(SEQUENCE, OID.ecdsaWithSHA256);
+const VERSION_3 = hex('a003020102'); // [0] EXPLICIT INTEGER 2
+const CRITICAL = hex('0101ff'); // BOOLEAN TRUE
+
+/** Time ::= UTCTime for 1950 to 2049, GeneralizedTime after (RFC 5280 4.1.2.5), whole seconds. */
+function time(date: Date): Buffer {
+  const digits = date
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:T]/g, '');
+  const year = date.getUTCFullYear();
+  return year >= 1950 && year < 2050
+    ? der(0x17, Buffer.from(digits.slice(2), 'ascii'))
+    : der(0x18, Buffer.from(digits, 'ascii'));
 }
+
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
+function extension(oid: Buffer, critical: boolean, value: Buffer): Buffer {
+  return critical
+    ? der(SEQUENCE, oid, CRITICAL, der(0x04, value))
+    : der(SEQUENCE, oid, der(0x04, value));
+}
+
+/** Name ::= one RDN with the common name as a UTF8String. */
+function commonNameOnly(cn: string): Buffer {
+  return der(
+    SEQUENCE,
+    der(SET, der(SEQUENCE, OID.commonName, der(0x0c, Buffer.from(cn, 'utf8')))),
+  );
+}
+
+/** GeneralNames of dNSName entries ([2] IMPLICIT IA5String). */
+function dnsNames(sans: string[]): Buffer {
+  return der(
+    SEQUENCE,
+    ...sans.map(name => {
+      // eslint-disable-next-line no-control-regex
+      if (!/^[\x21-\x7e]+$/.test(name)) {
+        throw new Error(`'${name}' is not a DNS name a certificate can carry`);
+      }
+      return der(0x82, Buffer.from(name, 'ascii'));
+    }),
+  );
+}
+
+/** The public key point of a P-256 SubjectPublicKeyInfo (its BIT STRING's content). */
+function publicKeyBits(spki: Buffer): Buffer {
+  // SEQUENCE { AlgorithmIdentifier, BIT STRING (03 42 00 04 || X || Y) }: 91 bytes for P-256.
+  if (spki.length !== 91 || spki[spki.length - 68] !== 0x03) {
+    throw new Error('unexpected P-256 public key encoding');
+  }
+  return spki.subarray(spki.length - 65);
+}
+
+const signAsync = promisify(
+  (
+    data: Buffer,
+    key: KeyObject,
+    callback: (error: Error | null, signature: Buffer) => void,
+  ) => cryptoSign('sha256', data, { key, dsaEncoding: 'der' }, callback),
+);
 
 /**
  * A self-signed ECDSA P-256 server certificate for the Gateway's in-cluster names, valid one
- * year from `now`. The key and the signature come from Node's crypto; the certificate structure
- * is @peculiar/asn1-x509's, serialized once (building it through @peculiar/x509's generator
- * parsed every part back and cost about 4 ms of CPU per certificate, which a fleet's first pass
- * paid once per access policy).
+ * year from `now`. The key pair and the signature come from Node's crypto (both in its thread
+ * pool); the DER is put together here from a fixed layout, since a fleet's first pass makes one
+ * per access policy: serializing it through @peculiar/asn1-x509 cost about 1 ms of the event
+ * loop's time per certificate, and @peculiar/x509's generator 4 ms. Node's X509Certificate then
+ * reads the result back, so a malformed certificate fails here and is never stored.
  */
 export async function generateServerCertificate(options: {
   sans: string[];
@@ -115,84 +175,48 @@ export async function generateServerCertificate(options: {
   const { publicKey, privateKey } = await generateKeyPairAsync('ec', {
     namedCurve: 'prime256v1',
   });
-  const spki = AsnConvert.parse(
-    publicKey.export({ type: 'spki', format: 'der' }),
-    asn1x509.SubjectPublicKeyInfo,
-  );
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
   const notBefore = new Date(options.now.getTime() - 5 * 60 * 1000); // tolerate clock skew
   const notAfter = new Date(
     options.now.getTime() + SERVER_CERT_VALIDITY_DAYS * DAY_MS,
   );
-  const cn = (options.commonName ?? options.sans[0] ?? 'ai-gateway').slice(
-    0,
-    64,
+  const name = commonNameOnly(
+    (options.commonName ?? options.sans[0] ?? 'ai-gateway').slice(0, 64),
   );
-  const name = new asn1x509.Name([
-    new asn1x509.RelativeDistinguishedName([
-      new asn1x509.AttributeTypeAndValue({
-        type: COMMON_NAME,
-        value: new asn1x509.AttributeValue({ utf8String: cn }),
-      }),
-    ]),
-  ]);
-  const signature = new asn1x509.AlgorithmIdentifier({
-    algorithm: ECDSA_WITH_SHA256,
-  });
-  const keyUsage = new asn1x509.KeyUsage(
-    asn1x509.KeyUsageFlags.digitalSignature,
-  );
-  const tbs = new asn1x509.TBSCertificate({
-    version: asn1x509.Version.v3,
-    serialNumber: serialNumber(options.serialBytes ?? randomBytes(16)),
-    signature,
-    issuer: name,
-    validity: new asn1x509.Validity({ notBefore, notAfter }),
-    subject: name,
-    subjectPublicKeyInfo: spki,
-    extensions: new asn1x509.Extensions([
-      extension(
-        asn1x509.id_ce_basicConstraints,
-        true,
-        new asn1x509.BasicConstraints({ cA: false }),
-      ),
-      extension(asn1x509.id_ce_keyUsage, true, keyUsage),
-      extension(
-        asn1x509.id_ce_extKeyUsage,
-        false,
-        new asn1x509.ExtendedKeyUsage([asn1x509.id_kp_serverAuth]),
-      ),
-      extension(
-        asn1x509.id_ce_subjectAltName,
-        false,
-        new asn1x509.SubjectAlternativeName(
-          options.sans.map(dNSName => new asn1x509.GeneralName({ dNSName })),
+  const tbs = der(
+    SEQUENCE,
+    VERSION_3,
+    der(0x02, serialNumber(options.serialBytes ?? randomBytes(16))),
+    SIGNATURE_ALGORITHM,
+    name,
+    der(SEQUENCE, time(notBefore), time(notAfter)),
+    name,
+    spki,
+    der(
+      0xa3, // [3] EXPLICIT Extensions
+      der(
+        SEQUENCE,
+        // BasicConstraints: cA FALSE (the default, so an empty SEQUENCE).
+        extension(OID.basicConstraints, true, der(SEQUENCE)),
+        // KeyUsage: digitalSignature (bit 0; 7 unused bits).
+        extension(OID.keyUsage, true, hex('03020780')),
+        extension(OID.extKeyUsage, false, der(SEQUENCE, OID.serverAuth)),
+        extension(OID.subjectAltName, false, dnsNames(options.sans)),
+        extension(
+          OID.subjectKeyIdentifier,
+          false,
+          der(0x04, createHash('sha1').update(publicKeyBits(spki)).digest()),
         ),
       ),
-      extension(
-        asn1x509.id_ce_subjectKeyIdentifier,
-        false,
-        new asn1x509.SubjectKeyIdentifier(
-          new Uint8Array(
-            createHash('sha1')
-              .update(new Uint8Array(spki.subjectPublicKey))
-              .digest(),
-          ).buffer,
-        ),
-      ),
-    ]),
-  });
-  // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }:
-  // put together from the TBS bytes that were signed, rather than serializing them again.
-  const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
-  const signatureValue = cryptoSign('sha256', tbsDer, {
-    key: privateKey,
-    dsaEncoding: 'der',
-  });
+    ),
+  );
+  const signature = await signAsync(tbs, privateKey);
+  // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
   const certDer = der(
-    0x30,
-    tbsDer,
-    ECDSA_WITH_SHA256_DER,
-    der(0x03, Buffer.from([0]), signatureValue),
+    SEQUENCE,
+    tbs,
+    SIGNATURE_ALGORITHM,
+    der(0x03, Buffer.from([0]), signature),
   );
   return {
     // Node's X509Certificate writes the PEM (and refuses a malformed DER).
