@@ -1,4 +1,6 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
@@ -210,6 +212,49 @@ describe('KubeClient against kube-server over HTTP', () => {
     }
     handle.stop();
     expect(events).toEqual(['ADDED w1', 'DELETED w1']);
+  });
+});
+
+describe('KubeClient request slots', () => {
+  it('keeps at most maxConcurrency requests in flight and serves a long queue first come, first served', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const arrived: number[] = [];
+    const server = createServer((req, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      arrived.push(Number(req.url!.split('/').pop()));
+      setTimeout(() => {
+        inFlight--;
+        res.setHeader('Content-Type', 'application/json');
+        res.end('{}');
+      }, 1);
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+    const client = new KubeClient(
+      {
+        name: 'slots',
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      },
+      { fieldManager: FIELD_MANAGER, maxConcurrency: 3 },
+    );
+    try {
+      // Long enough for the queue to be compacted on the way (past 1,024 served).
+      const count = 2000;
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          client.request('GET', `/api/v1/namespaces/default/configmaps/${i}`),
+        ),
+      );
+      expect(most).toBe(3);
+      // In the order asked, give or take the requests on the other connections.
+      expect(arrived).toHaveLength(count);
+      arrived.forEach((n, k) => expect(Math.abs(n - k)).toBeLessThan(3));
+      expect(client.stats.requests).toBe(count);
+    } finally {
+      client.close();
+      await new Promise(r => server.close(r));
+    }
   });
 });
 

@@ -91,7 +91,12 @@ export class KubeClient {
     Promise<Map<string, ResourceInfo>>
   >();
   private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  /**
+   * Requests waiting for a slot, first in first out from `waitingHead`: a first pass queues
+   * thousands, and Array#shift on a queue that long copies it every time.
+   */
+  private waiting: Array<(() => void) | undefined> = [];
+  private waitingHead = 0;
 
   constructor(spec: ClusterSpec, options: KubeClientOptions) {
     this.spec = spec;
@@ -149,12 +154,23 @@ export class KubeClient {
   }
 
   private release() {
-    const next = this.waiting.shift();
-    if (next) {
-      next();
-    } else {
+    if (this.waitingHead === this.waiting.length) {
       this.active--;
+      return;
     }
+    const next = this.waiting[this.waitingHead]!;
+    this.waiting[this.waitingHead++] = undefined;
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting = [];
+      this.waitingHead = 0;
+    } else if (
+      this.waitingHead >= 1024 &&
+      this.waitingHead * 2 >= this.waiting.length
+    ) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
+    next();
   }
 
   private url(path: string, query?: Record<string, string | undefined>) {
