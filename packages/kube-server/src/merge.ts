@@ -500,7 +500,8 @@ export interface ApplyOptions {
 
 /**
  * Server-side apply of `config` onto `live` (undefined when creating). Returns the new object with
- * `metadata.managedFields` updated, or throws ApplyConflictError.
+ * `metadata.managedFields` updated, or throws ApplyConflictError. `config` is taken over: it is
+ * changed and parts of it end up in the result, so callers pass one that is theirs to give.
  */
 export function serverSideApply(
   live: Obj | undefined,
@@ -518,7 +519,8 @@ export function serverSideApply(
     o.subresource === 'status'
       ? { onlyStatus: true }
       : { skipStatus: o.hasStatus };
-  const cfg = clone(config);
+  // Not copied: a copy cost about a tenth of the server's time under a fleet's first pass.
+  const cfg = config;
   if (o.subresource === 'status') {
     for (const k of Object.keys(cfg))
       if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k))
