@@ -887,17 +887,21 @@ export class Reconciler {
               // else must not be adopted by server-side apply (and pruned with the policy later).
               if (!liveObj)
                 this.refuseForeignObject(obj, await existingByName(obj));
-              const result = await client.apply(obj);
-              observed.owned.set(k, {
-                ...result,
+              const result: KubeObject = {
+                ...(await client.apply(obj)),
                 apiVersion: obj.apiVersion,
                 kind: obj.kind,
-              });
+              };
+              observed.owned.set(k, result);
               report.applied++;
-              state.drift = 'in-sync';
+              // Compared with what the server answered: the next pass finds this version in its
+              // cache and need not compare again, and a field the server will not take as asked
+              // shows as drift now rather than as a write in every pass.
+              const left = this.differences(raw, obj, result);
+              state.drift = left.length ? 'drifted' : 'in-sync';
+              state.differences = left.length ? left : undefined;
               state.accepted = acceptance(result as any)?.accepted;
               state.repaired = liveObj ? 'drifted' : 'missing';
-              state.differences = undefined;
             } catch (e) {
               errors.set(k, errorText(e));
               state.error = errorText(e);
