@@ -474,9 +474,15 @@ function modelReadiness(
   const readyProviders = new Set(
     providers.filter(p => p.ready).map(p => p.name),
   );
-  const routes = routesOf(input.objects);
+  // The first route naming each model, read once rather than once per model.
+  const routeOf = new Map<string, KubernetesObject>();
+  for (const r of routesOf(input.objects)) {
+    for (const model of routeModels(r)) {
+      if (!routeOf.has(model)) routeOf.set(model, r);
+    }
+  }
   return (input.policy.spec?.models ?? []).map((m: any): Readiness => {
-    const route = routes.find(r => routeModels(r).includes(m.name));
+    const route = routeOf.get(m.name);
     if (!route) return { name: m.name, ready: false, message: 'not rendered' };
     const f = objectsFailing(
       input.objects.filter(
