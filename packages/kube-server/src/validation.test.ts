@@ -59,6 +59,23 @@ describe('validateAgainstSchema', () => {
     },
   };
 
+  it('counts string lengths in characters (code points), not UTF-16 units', () => {
+    const lengths = {
+      type: 'object',
+      properties: {
+        short: { type: 'string', maxLength: 3 },
+        long: { type: 'string', minLength: 3 },
+      },
+    };
+    const problems = (short: string, long: string) =>
+      validateAgainstSchema(lengths, { short, long }).map(p => p.path);
+    // Three emoji are six UTF-16 units and three characters: within both bounds.
+    expect(problems('😀😀😀', '😀😀😀')).toEqual([]);
+    expect(problems('abc', 'abc')).toEqual([]);
+    expect(problems('😀😀😀😀', '😀😀')).toEqual(['short', 'long']);
+    expect(problems('abcd', 'ab')).toEqual(['short', 'long']);
+  });
+
   it('accepts a valid object, including int-or-string, nullable, preserved and map fields', () => {
     expect(
       validateAgainstSchema(schema, {

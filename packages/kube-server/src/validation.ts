@@ -311,7 +311,14 @@ class Validator {
   }
 
   string(s: JSONSchemaProps, v: string, p: string) {
-    const len = [...v].length;
+    // Lengths count code points: between half the UTF-16 length and all of it. They are counted
+    // (which copies the string) only when that range does not already settle both bounds.
+    const { maxLength, minLength } = s;
+    const len =
+      (maxLength !== undefined && v.length > maxLength) ||
+      (minLength !== undefined && v.length < 2 * minLength)
+        ? [...v].length
+        : v.length;
     if (s.maxLength !== undefined && len > s.maxLength) {
       this.add(
         p,
