@@ -24,6 +24,32 @@ describe('ClusterCache', () => {
     await server.stop();
   });
 
+  it('keeps objects without their managedFields, from the list and from the watch', async () => {
+    const configMap = (name: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'default', labels: { fields: 'yes' } },
+      data: { k: name },
+    });
+    const listed = await client.apply(configMap('listed'));
+    expect(listed.metadata.managedFields).toBeDefined();
+    const cache = new ClusterCache(client);
+    cache.track('v1', 'ConfigMap', { labelSelector: 'fields=yes' });
+    const cached = () =>
+      cache.list('v1', 'ConfigMap', { labelSelector: 'fields=yes' }) ?? [];
+    expect(await waitFor(() => cached().length === 1)).toBe(true);
+    await client.apply(configMap('watched'));
+    expect(await waitFor(() => cached().length === 2)).toBe(true);
+    for (const o of cached()) {
+      expect(o.metadata.managedFields).toBeUndefined();
+      expect(o.metadata.uid).toBeDefined();
+      expect(o.metadata.resourceVersion).toBeDefined();
+      expect(o.metadata.labels).toEqual({ fields: 'yes' });
+      expect(o.data).toEqual({ k: o.metadata.name });
+    }
+    cache.stop();
+  });
+
   it('answers from its watch once synced, and follows changes without requests', async () => {
     server.put({
       apiVersion: 'v1',

@@ -13,6 +13,12 @@ export interface TrackOptions extends ListOptions {
   transform?: (obj: KubeObject) => KubeObject;
 }
 
+function withoutManagedFields(o: KubeObject): KubeObject {
+  if (o.metadata?.managedFields === undefined) return o;
+  const { managedFields: _dropped, ...metadata } = o.metadata;
+  return { ...o, metadata };
+}
+
 /**
  * A watch-fed copy of some kinds of one cluster (an informer): after the first list, reads cost
  * no request, so a pass over an unchanged fleet costs none either. `list` answers undefined
@@ -37,7 +43,10 @@ export class ClusterCache {
   track(apiVersion: string, kind: string, options: TrackOptions = {}) {
     const key = ClusterCache.key(apiVersion, kind, options);
     if (this.tracked.has(key)) return;
-    const transform = options.transform ?? (o => o);
+    // managedFields are dropped: nothing here reads them, and they are often half an object,
+    // kept for every object a fleet has.
+    const own = options.transform ?? (o => o);
+    const transform = (o: KubeObject) => own(withoutManagedFields(o));
     const entry: Tracked = {
       items: new Map(),
       synced: false,
