@@ -416,6 +416,29 @@ describe('ai-gateway backend against kube-server', () => {
     }
   });
 
+  it('runs a pass as soon as a catalog that was still starting up answers', async () => {
+    // The catalog answers 503 at first; the startup pass would have failed the same way.
+    h = await startHarness({
+      kube,
+      catalogUnavailable: true,
+      aiGateway: {
+        catalogPollInterval: { seconds: 1 },
+        deletionGracePeriod: { seconds: 0 },
+      },
+    });
+    await new Promise(r => setTimeout(r, 1500));
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models'),
+    ).toBeUndefined();
+    // Unchanged content from then on: only the first answer asks for the pass.
+    h.catalog.unavailable = false;
+    const started = Date.now();
+    while (!kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models')) {
+      expect(Date.now() - started).toBeLessThan(5000);
+      await new Promise(r => setTimeout(r, 50));
+    }
+  });
+
   it('polls the catalog only at its interval when that is longer than the startup window', async () => {
     h = await startHarness({
       kube,

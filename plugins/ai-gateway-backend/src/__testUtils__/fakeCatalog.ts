@@ -3,6 +3,7 @@ import {
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
+import { ServiceUnavailableError } from '@backstage/errors';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 
 /** Whether `user` (an entity ref; undefined for a service) may read `entity`. */
@@ -34,6 +35,8 @@ export class FakeCatalog {
   readonly byRefRequests: string[] = [];
   /** How many getEntities requests were made. */
   getEntitiesRequests = 0;
+  /** While set, reads fail as a catalog that has not started up yet answers (503). */
+  unavailable = false;
 
   constructor(
     public entities: Entity[],
@@ -92,9 +95,15 @@ export class FakeCatalog {
         ? structuredClone(found)
         : undefined;
     };
+    const up = () => {
+      if (this.unavailable) {
+        throw new ServiceUnavailableError('Service has not started up yet');
+      }
+    };
     return catalogServiceMock.mock({
       getEntities: (async (request: any, options: any) => {
         this.getEntitiesRequests++;
+        up();
         const filters = [request?.filter ?? []].flat();
         const items = this.entities.filter(
           e =>
@@ -111,6 +120,7 @@ export class FakeCatalog {
       }) as any,
       getEntitiesByRefs: (async (request: any, options: any) => {
         this.byRefsRequests.push([...request.entityRefs]);
+        up();
         return {
           items: request.entityRefs.map((ref: string) => byRef(ref, options)),
         };

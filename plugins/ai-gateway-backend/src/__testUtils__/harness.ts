@@ -138,11 +138,14 @@ export async function startHarness(options: {
   entities?: Entity[];
   aiGateway?: Record<string, unknown>;
   clusters?: Array<Record<string, unknown>>;
+  /** The catalog answers 503 until the test says otherwise, as one still starting up. */
+  catalogUnavailable?: boolean;
 }): Promise<Harness> {
   const catalog = new FakeCatalog(
     options.entities ?? demoEntities(),
     user => user !== STRANGER,
   );
+  catalog.unavailable = options.catalogUnavailable ?? false;
   // The mock scheduler runs a triggered task inline, so a test can await one pass.
   const scheduler = mockServices.scheduler() as unknown as {
     factory(options?: { skipTaskRunOnStartup?: boolean }): any;

@@ -33,6 +33,7 @@ export class Triggers {
   private caches = new Map<string, ClusterCache>();
   private bundleWatches = new Map<string, WatchHandle>();
   private catalogHash: string | undefined;
+  private catalogFailed = false;
   private stopped = false;
 
   constructor(
@@ -95,9 +96,18 @@ export class Triggers {
         const hash = createHash('sha256').update(entities).digest('hex');
         if (this.catalogHash !== undefined && hash !== this.catalogHash) {
           this.request('catalog changed');
+        } else if (
+          this.catalogHash === undefined &&
+          this.catalogFailed &&
+          !this.deps.reconciler.index.lastPass
+        ) {
+          // The catalog was not answering yet (still starting up), so the startup pass most
+          // likely failed the same way: one is asked for as soon as it answers.
+          this.request('catalog answering');
         }
         this.catalogHash = hash;
       } catch (e) {
+        this.catalogFailed = true;
         this.deps.logger.debug(
           `ai-gateway: catalog poll failed: ${(e as Error).message}`,
         );
