@@ -131,7 +131,6 @@ function dnsNames(sans: string[]): Buffer {
   return der(
     SEQUENCE,
     ...sans.map(name => {
-      // eslint-disable-next-line no-control-regex
       if (!/^[\x21-\x7e]+$/.test(name)) {
         throw new Error(`'${name}' is not a DNS name a certificate can carry`);
       }

@@ -43,8 +43,8 @@ export class ClusterCache {
   track(apiVersion: string, kind: string, options: TrackOptions = {}) {
     const key = ClusterCache.key(apiVersion, kind, options);
     if (this.tracked.has(key)) return;
-    // managedFields are dropped: nothing here reads them, and they are often half an object,
-    // kept for every object a fleet has.
+    // managedFields are dropped: nothing reads them, and the cache keeps every object of a
+    // fleet for as long as the backend runs.
     const own = options.transform ?? (o => o);
     const transform = (o: KubeObject) => own(withoutManagedFields(o));
     const entry: Tracked = {
