@@ -201,6 +201,18 @@ describe('ai-gateway backend against kube-server', () => {
       metadata: { ...e.metadata, etag: `etag-${e.metadata.name}` },
     }));
     h = await startHarness({ kube, entities });
+    // The first pass lists them whole; later ones list heads, then fetch what changed.
+    await h.pass();
+    expect(h.catalog.byRefsRequests).toEqual([]);
+    expect(
+      kube.get(GROUP, 'AIRoutingPolicy', 'team1', 'team1-models'),
+    ).toBeDefined();
+    await h.pass();
+    expect(h.catalog.byRefsRequests).toEqual([]);
+    h.catalog.entities = h.catalog.entities.map(e => ({
+      ...e,
+      metadata: { ...e.metadata, etag: `${e.metadata.etag}-2` },
+    }));
     await h.pass();
     expect(h.catalog.byRefsRequests.flat().sort()).toEqual([
       'aiaccesspolicy:default/ai-gateway-access',

@@ -232,10 +232,20 @@ export class Reconciler {
   /**
    * The policy entities of the catalog, read with the plugin's own credentials: first every
    * policy's ref and etag, then whole only the entities added or changed since they were last
-   * converted (by ref, in batches). An unchanged fleet costs one light list, not every spec.
+   * converted (by ref, in batches). An unchanged fleet costs one light list, not every spec; the
+   * first pass lists them whole at once.
    */
   async readCatalog(): Promise<Entity[]> {
     const credentials = await this.deps.auth.getOwnServiceCredentials();
+    if (this.desiredCache.size === 0) {
+      // Nothing converted yet (the first pass since startup): every entity is needed whole, and
+      // one list of them costs less than the list of heads and the lookups by ref after it.
+      const { items } = await this.deps.catalog.getEntities(
+        { filter: POLICY_KINDS.map(kind => ({ kind })) },
+        { credentials },
+      );
+      return items;
+    }
     const { items: heads } = await this.deps.catalog.getEntities(
       {
         filter: POLICY_KINDS.map(kind => ({ kind })),
