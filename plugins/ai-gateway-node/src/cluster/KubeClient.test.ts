@@ -258,6 +258,61 @@ describe('KubeClient request slots', () => {
   });
 });
 
+describe('KubeClient status writes', () => {
+  it('serves a status write before the requests that were waiting for a slot when it came', async () => {
+    const arrived: string[] = [];
+    const server = createServer((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url === '/api/v1') {
+        res.end(
+          JSON.stringify({
+            resources: [
+              { name: 'configmaps', kind: 'ConfigMap', namespaced: true },
+            ],
+          }),
+        );
+        return;
+      }
+      const path = req.url!.split('?')[0].split('/');
+      arrived.push(`${req.method} ${path.slice(-2).join('/')}`);
+      setTimeout(() => res.end('{"metadata":{}}'), 5);
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+    const client = new KubeClient(
+      {
+        name: 'status',
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      },
+      { fieldManager: FIELD_MANAGER, maxConcurrency: 1 },
+    );
+    try {
+      // Discovery first, so that every request below waits only for its slot.
+      await client.apply(configMap('warm', {}));
+      arrived.length = 0;
+      const applies = ['a', 'b', 'c', 'd'].map(n =>
+        client.apply(configMap(n, {})),
+      );
+      // Queued behind the first apply, ahead of the three others.
+      await new Promise(r => setImmediate(r));
+      const status = client.applyStatus({
+        ...configMap('s', {}),
+        status: { phase: 'Ready' },
+      });
+      await Promise.all([...applies, status]);
+      expect(arrived).toEqual([
+        'PATCH configmaps/a',
+        'PATCH s/status',
+        'PATCH configmaps/b',
+        'PATCH configmaps/c',
+        'PATCH configmaps/d',
+      ]);
+    } finally {
+      client.close();
+      await new Promise(r => server.close(r));
+    }
+  });
+});
+
 describe('cluster configuration', () => {
   it('reads a kubeconfig, and talks HTTPS with its CA', async () => {
     const server = await startKubeServer({ https: true, token: 'tls-token' });

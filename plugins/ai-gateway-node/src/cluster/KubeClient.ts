@@ -30,6 +30,35 @@ export interface RequestOptions {
   query?: Record<string, string | undefined>;
   /** Retry 409 Conflict as well (idempotent applies). */
   retryConflict?: boolean;
+  /** Served before the other requests waiting for a slot. */
+  urgent?: boolean;
+}
+
+/**
+ * Waiters for a request slot, first in, first out, from a moving head: a first pass queues
+ * thousands, and Array#shift on a queue that long copies it every time.
+ */
+class Waiters {
+  private items: Array<(() => void) | undefined> = [];
+  private head = 0;
+
+  push(waiter: () => void) {
+    this.items.push(waiter);
+  }
+
+  shift(): (() => void) | undefined {
+    if (this.head === this.items.length) return undefined;
+    const next = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return next;
+  }
 }
 
 export interface ListOptions {
@@ -91,12 +120,9 @@ export class KubeClient {
     Promise<Map<string, ResourceInfo>>
   >();
   private active = 0;
-  /**
-   * Requests waiting for a slot, first in first out from `waitingHead`: a first pass queues
-   * thousands, and Array#shift on a queue that long copies it every time.
-   */
-  private waiting: Array<(() => void) | undefined> = [];
-  private waitingHead = 0;
+  /** Requests waiting for a slot; urgent ones (status writes) are served first. */
+  private readonly waiting = new Waiters();
+  private readonly urgent = new Waiters();
 
   constructor(spec: ClusterSpec, options: KubeClientOptions) {
     this.spec = spec;
@@ -145,32 +171,20 @@ export class KubeClient {
     return this.spec.token;
   }
 
-  private async acquire() {
+  private async acquire(urgent?: boolean) {
     if (this.active < this.opts.maxConcurrency) {
       this.active++;
       return;
     }
-    await new Promise<void>(resolve => this.waiting.push(resolve));
+    await new Promise<void>(resolve =>
+      (urgent ? this.urgent : this.waiting).push(resolve),
+    );
   }
 
   private release() {
-    if (this.waitingHead === this.waiting.length) {
-      this.active--;
-      return;
-    }
-    const next = this.waiting[this.waitingHead]!;
-    this.waiting[this.waitingHead++] = undefined;
-    if (this.waitingHead === this.waiting.length) {
-      this.waiting = [];
-      this.waitingHead = 0;
-    } else if (
-      this.waitingHead >= 1024 &&
-      this.waitingHead * 2 >= this.waiting.length
-    ) {
-      this.waiting = this.waiting.slice(this.waitingHead);
-      this.waitingHead = 0;
-    }
-    next();
+    const next = this.urgent.shift() ?? this.waiting.shift();
+    if (next) next();
+    else this.active--;
   }
 
   private url(path: string, query?: Record<string, string | undefined>) {
@@ -240,15 +254,21 @@ export class KubeClient {
     path: string,
     options: RequestOptions = {},
   ): Promise<T> {
-    const url = this.url(path, options.query);
-    const payload =
-      options.body === undefined ? undefined : JSON.stringify(options.body);
+    // URL and body are built once a slot is free rather than when the request is queued: a first
+    // pass queues thousands, which would all be held as strings meanwhile, and building them then
+    // took the event loop while it was the pass's bottleneck.
+    let url: URL | undefined;
+    let payload: string | undefined;
     const isWrite = method !== 'GET';
     for (let attempt = 0; ; attempt++) {
       let wait: number | undefined;
       let failure: KubeApiError;
-      await this.acquire();
+      await this.acquire(options.urgent);
       try {
+        url ??= this.url(path, options.query);
+        if (payload === undefined && options.body !== undefined) {
+          payload = JSON.stringify(options.body);
+        }
         this.stats.requests++;
         if (isWrite) this.stats.writes++;
         const res = await this.once(method, url, payload, options.contentType);
@@ -266,7 +286,7 @@ export class KubeClient {
         if (e instanceof KubeApiError) throw e;
         const code = (e as NodeJS.ErrnoException).code ?? '';
         failure = new KubeApiError(
-          `${this.name}: ${method} ${url.pathname} failed: ${
+          `${this.name}: ${method} ${url?.pathname ?? path} failed: ${
             code || (e as Error).message
           }`,
           0,
@@ -346,7 +366,7 @@ export class KubeClient {
   /** Server-side apply with the client's field manager. */
   async apply(
     obj: KubeObject,
-    options: { force?: boolean; subresource?: 'status' } = {},
+    options: { force?: boolean; subresource?: 'status'; urgent?: boolean } = {},
   ): Promise<KubeObject> {
     const p = await this.path(
       obj.apiVersion,
@@ -365,11 +385,15 @@ export class KubeClient {
           force: options.force === false ? undefined : 'true',
         },
         retryConflict: options.force !== false,
+        urgent: options.urgent,
       },
     );
   }
 
-  /** Applies `status` through the status subresource. */
+  /**
+   * Applies `status` through the status subresource, ahead of other queued requests: in a large
+   * pass, statuses are what users see, and they would otherwise wait behind every object.
+   */
   async applyStatus(obj: KubeObject): Promise<KubeObject> {
     return this.apply(
       {
@@ -381,7 +405,7 @@ export class KubeClient {
         },
         status: obj.status,
       },
-      { subresource: 'status' },
+      { subresource: 'status', urgent: true },
     );
   }
 
