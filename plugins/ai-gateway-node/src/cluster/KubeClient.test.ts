@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { IncomingMessage, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,51 +216,15 @@ describe('KubeClient against kube-server over HTTP', () => {
 });
 
 describe('KubeClient request slots', () => {
-  it('keeps at most maxConcurrency requests in flight and serves a long queue first come, first served', async () => {
-    let inFlight = 0;
-    let most = 0;
-    const arrived: number[] = [];
-    const server = createServer((req, res) => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      arrived.push(Number(req.url!.split('/').pop()));
-      setTimeout(() => {
-        inFlight--;
-        res.setHeader('Content-Type', 'application/json');
-        res.end('{}');
-      }, 1);
-    });
-    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-    const client = new KubeClient(
-      {
-        name: 'slots',
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      },
-      { fieldManager: FIELD_MANAGER, maxConcurrency: 3 },
-    );
-    try {
-      // Long enough for the queue to be compacted on the way (past 1,024 served).
-      const count = 2000;
-      await Promise.all(
-        Array.from({ length: count }, (_, i) =>
-          client.request('GET', `/api/v1/namespaces/default/configmaps/${i}`),
-        ),
-      );
-      expect(most).toBe(3);
-      // In the order asked, give or take the requests on the other connections.
-      expect(arrived).toHaveLength(count);
-      arrived.forEach((n, k) => expect(Math.abs(n - k)).toBeLessThan(3));
-      expect(client.stats.requests).toBe(count);
-    } finally {
-      client.close();
-      await new Promise(r => server.close(r));
-    }
-  });
-});
-
-describe('KubeClient status writes', () => {
-  it('serves a status write before the requests that were waiting for a slot when it came', async () => {
-    const arrived: string[] = [];
+  /**
+   * A client with `maxConcurrency` slots against a bare HTTP server answering with `handle`
+   * (discovery of ConfigMaps is answered for it), for the duration of `use`.
+   */
+  async function withServer(
+    maxConcurrency: number,
+    handle: (req: IncomingMessage, res: ServerResponse) => void,
+    use: (client: KubeClient) => Promise<void>,
+  ) {
     const server = createServer((req, res) => {
       res.setHeader('Content-Type', 'application/json');
       if (req.url === '/api/v1') {
@@ -271,45 +235,90 @@ describe('KubeClient status writes', () => {
             ],
           }),
         );
-        return;
+      } else {
+        handle(req, res);
       }
-      const path = req.url!.split('?')[0].split('/');
-      arrived.push(`${req.method} ${path.slice(-2).join('/')}`);
-      setTimeout(() => res.end('{"metadata":{}}'), 5);
     });
     await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
     const client = new KubeClient(
       {
-        name: 'status',
+        name: 'slots',
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       },
-      { fieldManager: FIELD_MANAGER, maxConcurrency: 1 },
+      { fieldManager: FIELD_MANAGER, maxConcurrency },
     );
     try {
-      // Discovery first, so that every request below waits only for its slot.
-      await client.apply(configMap('warm', {}));
-      arrived.length = 0;
-      const applies = ['a', 'b', 'c', 'd'].map(n =>
-        client.apply(configMap(n, {})),
-      );
-      // Queued behind the first apply, ahead of the three others.
-      await new Promise(r => setImmediate(r));
-      const status = client.applyStatus({
-        ...configMap('s', {}),
-        status: { phase: 'Ready' },
-      });
-      await Promise.all([...applies, status]);
-      expect(arrived).toEqual([
-        'PATCH configmaps/a',
-        'PATCH s/status',
-        'PATCH configmaps/b',
-        'PATCH configmaps/c',
-        'PATCH configmaps/d',
-      ]);
+      await use(client);
     } finally {
       client.close();
       await new Promise(r => server.close(r));
     }
+  }
+
+  it('keeps at most maxConcurrency requests in flight and serves a long queue first come, first served', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const arrived: number[] = [];
+    await withServer(
+      3,
+      (req, res) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        arrived.push(Number(req.url!.split('/').pop()));
+        setTimeout(() => {
+          inFlight--;
+          res.end('{}');
+        }, 1);
+      },
+      async client => {
+        // Long enough for the queue to be compacted on the way (past 1,024 served).
+        const count = 2000;
+        await Promise.all(
+          Array.from({ length: count }, (_, i) =>
+            client.request('GET', `/api/v1/namespaces/default/configmaps/${i}`),
+          ),
+        );
+        expect(most).toBe(3);
+        // In the order asked, give or take the requests on the other connections.
+        expect(arrived).toHaveLength(count);
+        arrived.forEach((n, k) => expect(Math.abs(n - k)).toBeLessThan(3));
+        expect(client.stats.requests).toBe(count);
+      },
+    );
+  });
+
+  it('serves a status write before the requests that were waiting for a slot when it came', async () => {
+    const arrived: string[] = [];
+    await withServer(
+      1,
+      (req, res) => {
+        const path = req.url!.split('?')[0].split('/');
+        arrived.push(`${req.method} ${path.slice(-2).join('/')}`);
+        setTimeout(() => res.end('{"metadata":{}}'), 5);
+      },
+      async client => {
+        // Discovery first, so that every request below waits only for its slot.
+        await client.apply(configMap('warm', {}));
+        arrived.length = 0;
+        const applies = ['a', 'b', 'c', 'd'].map(n =>
+          client.apply(configMap(n, {})),
+        );
+        // Queued behind the first apply, ahead of the three others.
+        await new Promise(r => setImmediate(r));
+        const status = client.applyStatus({
+          ...configMap('s', {}),
+          status: { phase: 'Ready' },
+        });
+        await Promise.all([...applies, status]);
+        expect(arrived).toEqual([
+          'PATCH configmaps/a',
+          'PATCH s/status',
+          'PATCH configmaps/b',
+          'PATCH configmaps/c',
+          'PATCH configmaps/d',
+        ]);
+      },
+    );
   });
 });
 
