@@ -810,11 +810,12 @@ describe('ai-gateway backend against kube-server', () => {
         .set('Authorization', asUser(user));
     /** Makes a request that finds the directory old, and waits for the read it starts. */
     const refreshThrough = async (agent: string) => {
-      const before = h.catalog.getEntitiesRequests;
+      // Two agents: one page of the catalog's stream per read.
+      const before = h.catalog.streamedPages;
       const res = await access(agent);
-      for (let i = 0; i < 100 && h.catalog.getEntitiesRequests === before; i++)
+      for (let i = 0; i < 100 && h.catalog.streamedPages === before; i++)
         await new Promise(r => setTimeout(r, 20));
-      expect(h.catalog.getEntitiesRequests).toBe(before + 1);
+      expect(h.catalog.streamedPages).toBe(before + 1);
       // The read itself: give its answer a moment to land.
       await new Promise(r => setTimeout(r, 50));
       return res;

@@ -35,6 +35,8 @@ export class FakeCatalog {
   readonly byRefRequests: string[] = [];
   /** How many getEntities requests were made. */
   getEntitiesRequests = 0;
+  /** How many pages streamEntities has handed out. */
+  streamedPages = 0;
   /** While set, reads fail as a catalog that has not started up yet answers (503). */
   unavailable = false;
 
@@ -100,18 +102,32 @@ export class FakeCatalog {
         throw new ServiceUnavailableError('Service has not started up yet');
       }
     };
+    const select = (request: any, options: any) => {
+      const filters = [request?.filter ?? []].flat();
+      return this.entities.filter(
+        e =>
+          canSee(options, e) &&
+          (filters.length === 0 || filters.some(f => matches(e, f))),
+      );
+    };
+    const countPage = () => {
+      this.streamedPages++;
+      up();
+    };
     return catalogServiceMock.mock({
       getEntities: (async (request: any, options: any) => {
         this.getEntitiesRequests++;
         up();
-        const filters = [request?.filter ?? []].flat();
-        const items = this.entities.filter(
-          e =>
-            canSee(options, e) &&
-            (filters.length === 0 || filters.some(f => matches(e, f))),
-        );
-        return { items: structuredClone(items) };
+        return { items: structuredClone(select(request, options)) };
       }) as any,
+      streamEntities: async function* stream(request: any, options: any) {
+        const size = request?.pageSize ?? 500;
+        const items = select(request, options);
+        for (let i = 0; i < items.length; i += size) {
+          countPage();
+          yield structuredClone(items.slice(i, i + size));
+        }
+      } as any,
       getEntityByRef: (async (ref: any, options: any) => {
         this.byRefRequests.push(
           typeof ref === 'string' ? ref : stringifyEntityRef(ref),

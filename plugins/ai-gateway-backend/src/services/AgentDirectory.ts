@@ -12,6 +12,8 @@ export const AGENT_FIELDS = [
   'spec.type',
 ];
 
+const DIRECTORY_PAGE_SIZE = 500;
+
 export interface AgentDirectoryOptions {
   catalog: CatalogService;
   auth: AuthService;
@@ -74,16 +76,20 @@ export class AgentDirectory {
     const { catalog, auth, logger } = this.options;
     const started = Date.now();
     try {
-      const { items } = await catalog.getEntities(
+      // In pages: one response of every agent (10,000 in the benchmark) held the event loop for
+      // tens of milliseconds at a time, and the requests answered meanwhile waited for it.
+      const agents = new Map<string, Entity>();
+      for await (const page of catalog.streamEntities(
         {
           filter: { kind: 'component', 'spec.type': 'agent' },
           fields: AGENT_FIELDS,
+          pageSize: DIRECTORY_PAGE_SIZE,
         },
         { credentials: await auth.getOwnServiceCredentials() },
-      );
-      const agents = new Map<string, Entity>();
-      for (const entity of items) {
-        agents.set(stringifyEntityRef(entity).toLowerCase(), entity);
+      )) {
+        for (const entity of page) {
+          agents.set(stringifyEntityRef(entity).toLowerCase(), entity);
+        }
       }
       this.agents = agents;
       this.loadedAt = started;
