@@ -496,10 +496,12 @@ async function main() {
   log('catalog holds the fleet');
 
   const lastPass = async () => (await get('/api/ai-gateway/health')).lastPass;
-  /** Waits until no pass has started for `quietMs` (passes asked for by watch events). */
-  // Quiet: no pass started for quietMs, and this process (the catalog still stitching what it
-  // ingested, or watches catching up) below a fifth of a core for a second, so a measured pass
-  // does not share the CPU with leftovers of the previous phase. Waits two minutes at most.
+  /**
+   * Waits until it is quiet: no pass (such as those asked for by watch events) started for
+   * `quietMs`, and this process (the catalog still stitching what it ingested, or watches
+   * catching up) below a fifth of a core for a second, so a measured pass does not share the CPU
+   * with leftovers of the previous phase. Waits two minutes at most.
+   */
   const settle = async (quietMs = 3000) => {
     const quietBy = Date.now() + 120_000;
     let seen = (await lastPass())?.startedAt;

@@ -32,6 +32,8 @@ import { AiGatewaySettings } from './settings';
 import { redactObject } from './redact';
 
 const POLICY_KINDS = [ROUTING_POLICY_KIND, ACCESS_POLICY_KIND];
+/** The catalog filter for every policy entity, of either kind. */
+const POLICY_FILTER = POLICY_KINDS.map(kind => ({ kind }));
 const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
 
 /** One policy entity as the catalog states it, converted to its resource. */
@@ -241,14 +243,14 @@ export class Reconciler {
       // Nothing converted yet (the first pass since startup): every entity is needed whole, and
       // one list of them costs less than the list of heads and the lookups by ref after it.
       const { items } = await this.deps.catalog.getEntities(
-        { filter: POLICY_KINDS.map(kind => ({ kind })) },
+        { filter: POLICY_FILTER },
         { credentials },
       );
       return items;
     }
     const { items: heads } = await this.deps.catalog.getEntities(
       {
-        filter: POLICY_KINDS.map(kind => ({ kind })),
+        filter: POLICY_FILTER,
         fields: [
           'kind',
           'metadata.namespace',
@@ -285,7 +287,7 @@ export class Reconciler {
     const credentials = await this.deps.auth.getOwnServiceCredentials();
     const { items } = await this.deps.catalog.getEntities(
       {
-        filter: POLICY_KINDS.map(kind => ({ kind })),
+        filter: POLICY_FILTER,
         fields: ['metadata.uid', 'metadata.etag'],
       },
       { credentials },
