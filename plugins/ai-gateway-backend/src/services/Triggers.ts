@@ -10,7 +10,7 @@ import {
 import {
   ClusterCache,
   KubeClient,
-  KubeObject,
+  WatchEvent,
   WatchHandle,
 } from '@kagenti/backstage-plugin-ai-gateway-node';
 import { Engine } from './engine';
@@ -138,7 +138,7 @@ export class Triggers {
     for (const client of this.deps.clients.values()) {
       const cache = new ClusterCache(
         client,
-        ev => this.onEvent(client.name, ev.type, ev.object),
+        ev => this.onEvent(client.name, ev),
         (kind, e) =>
           this.deps.logger.debug(
             `ai-gateway: watch ${kind} on ${client.name}: ${e.message}`,
@@ -174,9 +174,9 @@ export class Triggers {
     reconciler.caches = caches;
   }
 
-  private onEvent(cluster: string, type: string, obj: KubeObject) {
-    // A change caused by our own writes costs one pass that writes nothing.
-    if (!this.deps.reconciler.isRelevant(cluster, obj)) return;
+  private onEvent(cluster: string, { type, object: obj, echo }: WatchEvent) {
+    // The echo of a write of this replica's is what the pass that wrote it already saw.
+    if (echo || !this.deps.reconciler.isRelevant(cluster, obj)) return;
     this.request(
       `${type} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} in ${cluster}`,
     );

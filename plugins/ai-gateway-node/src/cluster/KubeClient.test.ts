@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { startKubeServer, KubeServer } from '@kagenti/kube-server';
-import { KubeClient } from './KubeClient';
+import { KubeClient, WatchEvent, peekWatchLine } from './KubeClient';
 import { clusterFromKubeconfig } from './clusterConfig';
 import { KubeObject, isNotFound, isUnreachable, KubeApiError } from './types';
 
@@ -213,6 +213,42 @@ describe('KubeClient against kube-server over HTTP', () => {
     handle.stop();
     expect(events).toEqual(['ADDED w1', 'DELETED w1']);
   });
+
+  it("tells the echoes of its own writes from other writers' changes", async () => {
+    const events: WatchEvent[] = [];
+    let synced!: () => void;
+    const ready = new Promise<void>(r => (synced = r));
+    const handle = client.watch(
+      'v1',
+      'ConfigMap',
+      { namespace: 'default', labelSelector: 'app=echo' },
+      { onSync: () => synced(), onEvent: ev => events.push(ev) },
+    );
+    await ready;
+    const other = new KubeClient(
+      { name: 'other', url: server.url, token: 'secret-token' },
+      { fieldManager: 'someone-else' },
+    );
+    const mine = configMap('e1', { k: 'v1' });
+    mine.metadata.labels = { app: 'echo' };
+    const answer = await client.apply(mine);
+    const theirs = await other.apply({ ...mine, data: { k: 'v2' } });
+    other.close();
+    for (let i = 0; i < 50 && events.length < 2; i++) {
+      await new Promise(r => setTimeout(r, 20));
+    }
+    handle.stop();
+    expect(events.map(e => [e.type, e.echo ?? false])).toEqual([
+      ['ADDED', true],
+      ['MODIFIED', false],
+    ]);
+    // The echo is the write's answer itself, not parsed again; the other change is read whole.
+    expect(events[0].object).toBe(answer);
+    expect(events[1].object.data).toEqual({ k: 'v2' });
+    expect(events[1].object.metadata.resourceVersion).toBe(
+      theirs.metadata.resourceVersion,
+    );
+  });
 });
 
 describe('KubeClient request slots', () => {
@@ -342,5 +378,38 @@ describe('cluster configuration', () => {
       rmSync(dir, { recursive: true, force: true });
       await server.stop();
     }
+  });
+});
+
+describe('peekWatchLine', () => {
+  it("reads a watch event's type and the object's resourceVersion without parsing it", () => {
+    expect(
+      peekWatchLine(
+        '{"type":"MODIFIED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"42"},"data":{"k":"say \\"resourceVersion\\":\\"7\\""}}}',
+      ),
+    ).toEqual({ type: 'MODIFIED', resourceVersion: '42' });
+  });
+
+  it('answers nothing when the line leaves doubt', () => {
+    // A second key of that name (an annotation, a field of a custom resource): whose is which?
+    expect(
+      peekWatchLine(
+        '{"type":"ADDED","object":{"metadata":{"annotations":{"resourceVersion":"1"},"resourceVersion":"2"}}}',
+      ),
+    ).toBeUndefined();
+    // Another writer's layout: the type not first, or spaces after the colons.
+    expect(
+      peekWatchLine(
+        '{"object":{"metadata":{"resourceVersion":"2"}},"type":"ADDED"}',
+      ),
+    ).toBeUndefined();
+    expect(
+      peekWatchLine(
+        '{"type":"ADDED","object":{"metadata":{"resourceVersion": "2"}}}',
+      ),
+    ).toBeUndefined();
+    expect(
+      peekWatchLine('{"type":"ADDED","object":{"metadata":{}}}'),
+    ).toBeUndefined();
   });
 });

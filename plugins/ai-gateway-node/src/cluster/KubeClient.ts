@@ -69,6 +69,45 @@ export interface ListOptions {
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   object: KubeObject;
+  /**
+   * The event echoes one of this client's own writes: the object is at the resourceVersion that
+   * write answered with (and is the object it answered), so it is no one else's change.
+   */
+  echo?: boolean;
+}
+
+/** Own writes' answers kept for their watch echoes; those whose echo never comes age out. */
+const MAX_ECHOES = 4096;
+
+const EVENT_TYPE_PREFIX = '{"type":"';
+const RESOURCE_VERSION_KEY = '"resourceVersion":"';
+
+/**
+ * The type and resourceVersion of a watch event line, read without parsing it, when the line
+ * leaves no doubt: it starts with the type (as the API server writes it) and has exactly one
+ * `"resourceVersion"` key (a quote inside a JSON string is escaped, so only keys match), which
+ * is then the object's.
+ */
+export function peekWatchLine(
+  line: string,
+): { type: string; resourceVersion: string } | undefined {
+  if (!line.startsWith(EVENT_TYPE_PREFIX)) return undefined;
+  const typeEnd = line.indexOf('"', EVENT_TYPE_PREFIX.length);
+  const at = line.indexOf(RESOURCE_VERSION_KEY);
+  if (
+    typeEnd < 0 ||
+    at < 0 ||
+    line.indexOf(RESOURCE_VERSION_KEY, at + 1) >= 0
+  ) {
+    return undefined;
+  }
+  const start = at + RESOURCE_VERSION_KEY.length;
+  const end = line.indexOf('"', start);
+  if (end < 0) return undefined;
+  return {
+    type: line.slice(EVENT_TYPE_PREFIX.length, typeEnd),
+    resourceVersion: line.slice(start, end),
+  };
 }
 
 export interface WatchHandle {
@@ -123,6 +162,14 @@ export class KubeClient {
   /** Requests waiting for a slot; urgent ones (status writes) are served first. */
   private readonly waiting = new Waiters();
   private readonly urgent = new Waiters();
+  /** Open watches by `apiVersion/kind`. */
+  private readonly watched = new Map<string, number>();
+  /**
+   * Answers of own writes to watched kinds, by resourceVersion: their watch events carry the same
+   * object, which need not be parsed again (a first pass writes tens of thousands) and is not
+   * someone else's change.
+   */
+  private readonly echoes = new Map<string, KubeObject>();
 
   constructor(spec: ClusterSpec, options: KubeClientOptions) {
     this.spec = spec;
@@ -187,12 +234,20 @@ export class KubeClient {
     else this.active--;
   }
 
-  private url(path: string, query?: Record<string, string | undefined>) {
-    const u = new URL(path.replace(/^\//, ''), this.base);
+  /** The request target (path under the cluster URL's own, and query) and its path alone. */
+  private target(
+    path: string,
+    query?: Record<string, string | undefined>,
+  ): { pathname: string; target: string } {
+    const pathname = `${this.base.pathname}${path.replace(/^\//, '')}`;
+    let search = '';
     for (const [k, v] of Object.entries(query ?? {})) {
-      if (v !== undefined) u.searchParams.set(k, v);
+      if (v === undefined) continue;
+      search += `${search ? '&' : '?'}${encodeURIComponent(
+        k,
+      )}=${encodeURIComponent(v)}`;
     }
-    return u;
+    return { pathname, target: `${pathname}${search}` };
   }
 
   private backoff(attempt: number) {
@@ -206,7 +261,7 @@ export class KubeClient {
 
   private async once(
     method: string,
-    url: URL,
+    target: string,
     payload: string | undefined,
     contentType: string | undefined,
   ): Promise<{
@@ -223,7 +278,7 @@ export class KubeClient {
     try {
       const res = await this.pool.request({
         method: method as 'GET',
-        path: `${url.pathname}${url.search}`,
+        path: target,
         headers,
         body: payload,
       });
@@ -257,7 +312,7 @@ export class KubeClient {
     // URL and body are built once a slot is free rather than when the request is queued: a first
     // pass queues thousands, which would all be held as strings meanwhile, and building them then
     // took the event loop while it was the pass's bottleneck.
-    let url: URL | undefined;
+    let url: { pathname: string; target: string } | undefined;
     let payload: string | undefined;
     const isWrite = method !== 'GET';
     for (let attempt = 0; ; attempt++) {
@@ -265,17 +320,28 @@ export class KubeClient {
       let failure: KubeApiError;
       await this.acquire(options.urgent);
       try {
-        url ??= this.url(path, options.query);
+        url ??= this.target(path, options.query);
         if (payload === undefined && options.body !== undefined) {
           payload = JSON.stringify(options.body);
         }
         this.stats.requests++;
         if (isWrite) this.stats.writes++;
-        const res = await this.once(method, url, payload, options.contentType);
+        const res = await this.once(
+          method,
+          url.target,
+          payload,
+          options.contentType,
+        );
         if (res.status >= 200 && res.status < 300) {
           return (res.body ? JSON.parse(res.body) : {}) as T;
         }
-        failure = toApiError(res.status, res.body, res.headers, method, url);
+        failure = toApiError(
+          res.status,
+          res.body,
+          res.headers,
+          method,
+          url.pathname,
+        );
         const retryable =
           res.status === 429 ||
           res.status >= 500 ||
@@ -374,7 +440,7 @@ export class KubeClient {
       obj.metadata.namespace,
       obj.metadata.name,
     );
-    return this.request<KubeObject>(
+    const answer = await this.request<KubeObject>(
       'PATCH',
       options.subresource ? `${p}/${options.subresource}` : p,
       {
@@ -388,6 +454,37 @@ export class KubeClient {
         urgent: options.urgent,
       },
     );
+    this.expectEcho(answer);
+    return answer;
+  }
+
+  /** Keeps a write's answer for its watch event, when a watch of its kind is open. */
+  private expectEcho(answer: KubeObject) {
+    const rv = answer?.metadata?.resourceVersion;
+    if (!rv || !this.watched.has(`${answer.apiVersion}/${answer.kind}`)) return;
+    this.echoes.set(rv, answer);
+    if (this.echoes.size > MAX_ECHOES) {
+      this.echoes.delete(this.echoes.keys().next().value!);
+    }
+  }
+
+  /** The answer of an own write the line is the watch event of, taken out of the kept ones. */
+  private echoOf(
+    line: string,
+    apiVersion: string,
+    kind: string,
+  ): WatchEvent | undefined {
+    if (this.echoes.size === 0) return undefined;
+    const peeked = peekWatchLine(line);
+    if (peeked?.type !== 'ADDED' && peeked?.type !== 'MODIFIED') {
+      return undefined;
+    }
+    const answer = this.echoes.get(peeked.resourceVersion);
+    if (answer?.apiVersion !== apiVersion || answer.kind !== kind) {
+      return undefined;
+    }
+    this.echoes.delete(peeked.resourceVersion);
+    return { type: peeked.type, object: answer, echo: true };
   }
 
   /**
@@ -482,6 +579,13 @@ export class KubeClient {
     let stopped = false;
     // Shared with the callbacks below: the request to abort on stop, and where to resume.
     const cursor: { current?: http.ClientRequest; rv?: string } = {};
+    const watchedKey = `${apiVersion}/${kind}`;
+    this.watched.set(watchedKey, (this.watched.get(watchedKey) ?? 0) + 1);
+    const unwatch = () => {
+      const left = (this.watched.get(watchedKey) ?? 1) - 1;
+      if (left > 0) this.watched.set(watchedKey, left);
+      else this.watched.delete(watchedKey);
+    };
     const run = async () => {
       let failures = 0;
       while (!stopped) {
@@ -522,6 +626,7 @@ export class KubeClient {
     run();
     return {
       stop() {
+        if (!stopped) unwatch();
         stopped = true;
         cursor.current?.destroy();
       },
@@ -536,13 +641,16 @@ export class KubeClient {
     onRequest: (req: http.ClientRequest) => void,
     onEvent: (event: WatchEvent) => void,
   ): Promise<'closed' | 'gone'> {
-    const url = this.url(await this.path(apiVersion, kind, options.namespace), {
-      watch: '1',
-      resourceVersion,
-      allowWatchBookmarks: 'true',
-      labelSelector: options.labelSelector,
-      timeoutSeconds: '300',
-    });
+    const url = new URL(
+      this.target(await this.path(apiVersion, kind, options.namespace), {
+        watch: '1',
+        resourceVersion,
+        allowWatchBookmarks: 'true',
+        labelSelector: options.labelSelector,
+        timeoutSeconds: '300',
+      }).target,
+      this.base.origin,
+    );
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json' };
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -587,6 +695,11 @@ export class KubeClient {
               buffer = buffer.slice(nl + 1);
               nl = buffer.indexOf('\n');
               if (!line) continue;
+              const echo = this.echoOf(line, apiVersion, kind);
+              if (echo) {
+                onEvent(echo);
+                continue;
+              }
               let ev: { type: string; object: any };
               try {
                 ev = JSON.parse(line);
@@ -622,9 +735,9 @@ function toApiError(
   body: string,
   headers: http.IncomingHttpHeaders,
   method: string,
-  url: URL,
+  pathname: string,
 ): KubeApiError {
-  let message = `${method} ${url.pathname} answered ${status}`;
+  let message = `${method} ${pathname} answered ${status}`;
   let reason: string | undefined;
   try {
     const parsed = JSON.parse(body);
