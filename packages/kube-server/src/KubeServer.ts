@@ -1198,10 +1198,25 @@ class Server implements KubeServer {
     this.watches.add(res);
     const timers: NodeJS.Timeout[] = [];
     let unsubscribe = () => {};
+    // Events are written together once the requests being served have been handled, as the API
+    // server flushes a watch when no more events are waiting: a burst of writes reaches a
+    // watcher in a few chunks, not one chunk (and one system call) per event.
+    let pending: string[] = [];
+    const flush = () => {
+      if (pending.length && !res.writableEnded && !res.destroyed) {
+        res.write(pending.join(''));
+      }
+      pending = [];
+    };
+    const write = (line: string) => {
+      if (!pending.length) setImmediate(flush);
+      pending.push(line);
+    };
     const close = () => {
       unsubscribe();
       for (const tm of timers) clearTimeout(tm);
       this.watches.delete(res);
+      flush();
       if (!res.writableEnded) res.end();
     };
     res.on('close', close);
@@ -1211,20 +1226,20 @@ class Server implements KubeServer {
       const now = sel(e.object);
       if (e.type === 'MODIFIED') {
         const before = e.old ? sel(e.old) : false;
-        if (now && before) res.write(encode('MODIFIED', e.object));
-        else if (now) res.write(encode('ADDED', e.object));
-        else if (before) res.write(encode('DELETED', e.object));
-      } else if (now) res.write(encode(e.type, e.object));
+        if (now && before) write(encode('MODIFIED', e.object));
+        else if (now) write(encode('ADDED', e.object));
+        else if (before) write(encode('DELETED', e.object));
+      } else if (now) write(encode(e.type, e.object));
     };
 
     if (!rvParam || rvParam === '0') {
       for (const o of this.api.list(r.t, r.namespace))
-        if (sel(o)) res.write(encode('ADDED', o));
+        if (sel(o)) write(encode('ADDED', o));
     } else {
       const rv = Number(rvParam);
       const events = Number.isFinite(rv) ? this.store.since(rv) : 'expired';
       if (events === 'expired') {
-        res.write(
+        write(
           `${JSON.stringify({
             type: 'ERROR',
             object: new StatusError(
@@ -1246,7 +1261,7 @@ class Server implements KubeServer {
     if (q.get('allowWatchBookmarks') === 'true') {
       const every = this.opts.bookmarkIntervalMs ?? 30_000;
       const tick = () => {
-        res.write(
+        write(
           `${JSON.stringify({
             type: 'BOOKMARK',
             object: {
