@@ -144,6 +144,17 @@ describe('ai-gateway backend against kube-server', () => {
         },
       ]);
       noSecrets(res.body);
+      // Compressed in one step when the caller takes gzip (supertest asks for it and inflates);
+      // the same answer, plain, when it does not.
+      expect(res.headers['content-encoding']).toBe('gzip');
+      expect(res.headers.vary).toContain('Accept-Encoding');
+      const plain = await request(h.http)
+        .get(`/api/ai-gateway/agents/default/${agent}/access`)
+        .set('Authorization', asUser(DEVELOPER))
+        .set('Accept-Encoding', 'identity');
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.headers['content-type']).toMatch(/^application\/json/);
+      expect(plain.body).toEqual(res.body);
     }
 
     const status = await request(h.http)

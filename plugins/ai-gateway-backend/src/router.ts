@@ -17,6 +17,7 @@ import {
   aiGatewayPolicyApplyPermission,
 } from '@kagenti/backstage-plugin-ai-gateway-common';
 import express from 'express';
+import { gzipSync } from 'node:zlib';
 import Router from 'express-promise-router';
 import { AgentDirectory } from './services/AgentDirectory';
 import { Reconciler } from './services/Reconciler';
@@ -27,6 +28,34 @@ const POLICY_KINDS: Record<string, string> = {
   airoutingpolicy: ROUTING_POLICY_KIND,
   aiaccesspolicy: ACCESS_POLICY_KIND,
 };
+
+/** Answers smaller than this go uncompressed, as the compression middleware's default. */
+const COMPRESS_FROM_BYTES = 1024;
+/** Answers larger than this are left to the compression middleware, which streams them. */
+const COMPRESS_INLINE_UP_TO_BYTES = 256 * 1024;
+
+/**
+ * Sends a JSON answer, compressed here in one step when the caller takes gzip. The compression
+ * middleware streams every answer through zlib in the thread pool, and for the few kilobytes of
+ * a per-agent answer its round trips cost more than the whole request otherwise does (a
+ * median of 1.6 ms against 0.8 ms uncompressed at benchmark scale), while gzip of 16 kB at
+ * level 1 takes about 0.1 ms.
+ */
+function sendJson(req: express.Request, res: express.Response, body: unknown) {
+  const json = JSON.stringify(body);
+  res.type('application/json');
+  if (
+    json.length < COMPRESS_FROM_BYTES ||
+    json.length > COMPRESS_INLINE_UP_TO_BYTES ||
+    req.acceptsEncodings('gzip') !== 'gzip'
+  ) {
+    res.send(json);
+    return;
+  }
+  res.vary('Accept-Encoding');
+  res.setHeader('Content-Encoding', 'gzip');
+  res.send(gzipSync(json, { level: 1 }));
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -221,7 +250,7 @@ export async function createRouter(
     // such as "only entities you own") the catalog itself tells which of the entities involved,
     // the agent too when it came from the directory, the caller may read.
     if (readDecision.result === AuthorizeResult.ALLOW) {
-      res.json(agentAccess(agent, index, accessOptions));
+      sendJson(req, res, agentAccess(agent, index, accessOptions));
       return;
     }
     const involved = new Set<string>(known ? [agentRef] : []);
@@ -233,7 +262,9 @@ export async function createRouter(
     if (known && !readable.has(agentRef.toLocaleLowerCase('en-US'))) {
       throw new NotFoundError(`${agentRef} not found`);
     }
-    res.json(
+    sendJson(
+      req,
+      res,
       agentAccess(agent, index, {
         ...accessOptions,
         visible: ref => readable.has(ref.toLocaleLowerCase('en-US')),
