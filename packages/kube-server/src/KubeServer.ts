@@ -234,6 +234,12 @@ class Server implements KubeServer {
   private readonly sockets = new Set<Socket>();
   private readonly watches = new Set<http.ServerResponse>();
   private readonly held = new Set<{ fault: string; socket: Socket }>();
+  /**
+   * The JSON of the stored object serialized last: a write's watch events (encoded as the store
+   * emits them) and its answer (sent right after) carry the same object, which stored objects,
+   * never mutated, allow to serialize once, as the API server's watch cache does.
+   */
+  private lastJson?: { object: unknown; json: string };
   private server!: http.Server;
   private discoveryCache?: {
     legacy: Map<string, Obj>;
@@ -473,6 +479,14 @@ class Server implements KubeServer {
 
   // ---------------------------------------------------------------------------------------------
 
+  /** A stored object's JSON, kept for the next serialization of the same object. */
+  private storedJson(o: Obj): string {
+    if (this.lastJson?.object !== o) {
+      this.lastJson = { object: o, json: JSON.stringify(o) };
+    }
+    return this.lastJson.json;
+  }
+
   private send(
     res: http.ServerResponse,
     code: number,
@@ -480,7 +494,10 @@ class Server implements KubeServer {
     headers: Record<string, string> = {},
   ) {
     if (res.headersSent || res.destroyed) return;
-    const text = JSON.stringify(body);
+    const text =
+      body === this.lastJson?.object
+        ? this.lastJson.json
+        : JSON.stringify(body);
     res.writeHead(code, {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-cache, private',
@@ -1185,9 +1202,17 @@ class Server implements KubeServer {
     const inScope = (o: Obj) =>
       !r.namespace || o.metadata.namespace === r.namespace;
     const encode = (type: string, o: Obj) => {
-      let obj = o.apiVersion === apiVersion ? o : { ...o, apiVersion };
-      if (table) obj = toTable(r.t, r.version, [o], o.metadata.resourceVersion);
-      return `${JSON.stringify({ type, object: obj })}\n`;
+      let object: string;
+      if (table) {
+        object = JSON.stringify(
+          toTable(r.t, r.version, [o], o.metadata.resourceVersion),
+        );
+      } else if (o.apiVersion === apiVersion) {
+        object = this.storedJson(o);
+      } else {
+        object = JSON.stringify({ ...o, apiVersion });
+      }
+      return `{"type":${JSON.stringify(type)},"object":${object}}\n`;
     };
     res.writeHead(200, {
       'Content-Type': 'application/json',

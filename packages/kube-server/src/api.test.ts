@@ -291,6 +291,55 @@ describe('API semantics over HTTP', () => {
     ).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
   });
 
+  it("sends a write's answer and its watch events with the same object, in order", async () => {
+    const rv = (await call('GET', '/api/v1/namespaces/demo/configmaps')).body
+      .metadata.resourceVersion;
+    const controllers = [new AbortController(), new AbortController()];
+    const watches = await Promise.all(
+      controllers.map(c =>
+        fetch(
+          `${server.url}/api/v1/namespaces/demo/configmaps?watch=true&labelSelector=burst%3Dyes&resourceVersion=${rv}`,
+          { signal: c.signal },
+        ),
+      ),
+    );
+    // Written at once: their events are written to each watch together.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(
+          'PATCH',
+          `/api/v1/namespaces/demo/configmaps/burst-${i}?fieldManager=test`,
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: `burst-${i}`, labels: { burst: 'yes' } },
+            data: { i: String(i) },
+          },
+          { 'Content-Type': 'application/apply-patch+yaml' },
+        ),
+      ),
+    );
+    const byName = new Map(answers.map(a => [a.body.metadata.name, a.body]));
+    for (const [n, res] of watches.entries()) {
+      const reader = res.body!.getReader();
+      let text = '';
+      while (text.split('\n').length <= 20)
+        text += new TextDecoder().decode((await reader.read()).value);
+      controllers[n].abort();
+      const events = text
+        .trim()
+        .split('\n')
+        .map(l => JSON.parse(l));
+      expect(events.map(e => e.type)).toEqual(Array(20).fill('ADDED'));
+      const versions = events.map(e =>
+        Number(e.object.metadata.resourceVersion),
+      );
+      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+      for (const e of events)
+        expect(e.object).toEqual(byName.get(e.object.metadata.name));
+    }
+  });
+
   it('renders Tables for built-in kinds', async () => {
     const r = await call('GET', '/api/v1/namespaces', undefined, {
       Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
