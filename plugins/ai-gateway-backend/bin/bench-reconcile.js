@@ -12,7 +12,8 @@
  * tell the client's cost from the server's. The catalog runs on a throwaway PostgreSQL when
  * Debian's server is installed (BENCH_DATABASE=sqlite forces SQLite). BENCH_AGENT_MAX_AGE_MS sets
  * aiGateway.agentDirectoryMaxAge (default: the plugin's); BENCH_SAMPLES_FILE writes the latency
- * samples, in the order taken, as JSON. Prints `key: value` lines.
+ * samples, in the order taken, as JSON. The latency samples are taken by a client in a process of
+ * its own (`bench-latency-client.js`), as users' clients are. Prints `key: value` lines.
  */
 /* eslint-disable no-console */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -20,7 +21,7 @@ require('@backstage/cli/config/nodeTransform.cjs');
 // Backend log lines would mix with the `key: value` output.
 process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'error';
 
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, fork, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -691,29 +692,26 @@ async function main() {
     const t = Math.floor((i * 7919) % ROUTING);
     return `team-${String(t).padStart(4, '0')}-agent-${i % AGENTS_PER_TEAM}`;
   };
-  const time = async p => {
-    // An idle keep-alive connection the server closed fails once; that is not a sample.
-    await fetch(`${base}/api/ai-gateway/health`)
-      .then(r => r.arrayBuffer())
-      .catch(() => undefined);
-    const t0 = process.hrtime.bigint();
-    const r = await fetch(`${base}${p}`, { headers: auth });
-    await r.arrayBuffer();
-    if (!r.ok) throw new Error(`GET ${p}: ${r.status}`);
-    return Number(process.hrtime.bigint() - t0) / 1e6;
-  };
-  for (let i = 0; i < 20; i++) {
-    await time(`/api/ai-gateway/agents/default/${pick(i)}/access`);
-    await time(`/api/catalog/entities/by-name/component/default/${pick(i)}`);
-  }
-  const access = [];
-  const catalog = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    access.push(await time(`/api/ai-gateway/agents/default/${pick(i)}/access`));
-    catalog.push(
-      await time(`/api/catalog/entities/by-name/component/default/${pick(i)}`),
+  const client = fork(path.join(__dirname, 'bench-latency-client.js'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  client.send({
+    base,
+    token: TOKEN,
+    warmup: 20,
+    pairs: Array.from({ length: SAMPLES }, (_, i) => [
+      `/api/ai-gateway/agents/default/${pick(i)}/access`,
+      `/api/catalog/entities/by-name/component/default/${pick(i)}`,
+    ]),
+  });
+  const samples = await new Promise((resolve, reject) => {
+    client.once('message', resolve);
+    client.once('exit', code =>
+      reject(new Error(`latency client exited with ${code}`)),
     );
-  }
+  });
+  if (samples.error) throw new Error(`latency client: ${samples.error}`);
+  const { access, catalog } = samples;
   const sample = await get(`/api/ai-gateway/agents/default/${pick(1)}/access`);
   if (
     !sample.gateways?.[0]?.admitted ||
