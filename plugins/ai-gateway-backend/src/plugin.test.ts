@@ -12,6 +12,7 @@ import {
   startHarness,
   unauthenticated,
 } from './__testUtils__/harness';
+import { Triggers } from './services/Triggers';
 
 const GROUP = 'aigateway.kagenti.dev/v1alpha1';
 const INSTANCE = 'aigateway.kagenti.dev/managed-by-instance';
@@ -1123,6 +1124,41 @@ describe('ai-gateway backend against kube-server', () => {
         message: 'by the controller',
       }),
     ]);
+  });
+
+  it("asks for no pass on the watch echoes of its own writes, and for one on someone else's", async () => {
+    const requested = jest.spyOn(Triggers.prototype, 'request');
+    try {
+      h = await startHarness({ kube, aiGateway: { watch: true } });
+      const secretReasons = () =>
+        requested.mock.calls
+          .map(([why]) => why)
+          .filter(why => / Secret team1\//.test(why));
+      // Watches list first; the pass then writes the access policy's Secrets, which no
+      // controller touches: their events are all echoes.
+      await new Promise(r => setTimeout(r, 500));
+      await h.pass();
+      const ca = kube.get('v1', 'Secret', 'team1', 'ai-gateway-access-mtls-ca');
+      expect(ca).toBeDefined();
+      await new Promise(r => setTimeout(r, 500));
+      expect(secretReasons()).toEqual([]);
+
+      kube.put({
+        ...ca!,
+        metadata: {
+          ...ca!.metadata,
+          annotations: { 'edited-by': 'someone' },
+        },
+      });
+      for (let i = 0; i < 50 && !secretReasons().length; i++) {
+        await new Promise(r => setTimeout(r, 20));
+      }
+      expect(secretReasons()).toEqual([
+        'MODIFIED Secret team1/ai-gateway-access-mtls-ca in local',
+      ]);
+    } finally {
+      requested.mockRestore();
+    }
   });
 
   it('follows the cluster through watches: a deleted object comes back, a rotated bundle reaches the CA Secret', async () => {
