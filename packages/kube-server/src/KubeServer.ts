@@ -494,10 +494,9 @@ class Server implements KubeServer {
     headers: Record<string, string> = {},
   ) {
     if (res.headersSent || res.destroyed) return;
+    const memo = this.lastJson;
     const text =
-      body === this.lastJson?.object
-        ? this.lastJson.json
-        : JSON.stringify(body);
+      memo && body === memo.object ? memo.json : JSON.stringify(body);
     res.writeHead(code, {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-cache, private',
