@@ -25,6 +25,7 @@ import {
   isOwnedBy,
   labelValue,
   objectKey,
+  withoutManagedFields,
 } from '@kagenti/backstage-plugin-ai-gateway-node';
 import { Engine, ObservedCluster, RenderOutcome } from './engine';
 import { PolicyIndex, PolicyRecord, RenderedObjectState } from './PolicyIndex';
@@ -635,7 +636,7 @@ export class Reconciler {
         }; rename the policy or delete the existing resource`,
       );
     }
-    const object = await client.apply(d.resource);
+    const object = withoutManagedFields(await client.apply(d.resource));
     return {
       object: {
         ...object,
@@ -899,8 +900,9 @@ export class Reconciler {
               // else must not be adopted by server-side apply (and pruned with the policy later).
               if (!liveObj)
                 this.refuseForeignObject(obj, await existingByName(obj));
+              // Kept for the rest of the pass; its managedFields would only be garbage later.
               const result: KubeObject = {
-                ...(await client.apply(obj)),
+                ...withoutManagedFields(await client.apply(obj)),
                 apiVersion: obj.apiVersion,
                 kind: obj.kind,
               };

@@ -1,6 +1,6 @@
 import { KubeClient, ListOptions, WatchEvent, WatchHandle } from './KubeClient';
 import { objectKey } from '../kubernetes';
-import { KubeObject } from './types';
+import { KubeObject, withoutManagedFields } from './types';
 
 interface Tracked {
   items: Map<string, KubeObject>;
@@ -11,12 +11,6 @@ interface Tracked {
 export interface TrackOptions extends ListOptions {
   /** Applied to every object before it is kept (e.g. to drop Secret values not needed). */
   transform?: (obj: KubeObject) => KubeObject;
-}
-
-function withoutManagedFields(o: KubeObject): KubeObject {
-  if (o.metadata?.managedFields === undefined) return o;
-  const { managedFields: _dropped, ...metadata } = o.metadata;
-  return { ...o, metadata };
 }
 
 /**

@@ -21,7 +21,12 @@ export type { ClusterConfigSource } from './clusterConfig';
 export { diffObject } from './diff';
 export { isOwnedBy } from './ownership';
 export type { OwnershipLabels } from './ownership';
-export { KubeApiError, isNotFound, isUnreachable } from './types';
+export {
+  KubeApiError,
+  isNotFound,
+  isUnreachable,
+  withoutManagedFields,
+} from './types';
 export type {
   KubeObject,
   ClusterSpec,

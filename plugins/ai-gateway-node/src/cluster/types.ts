@@ -66,3 +66,13 @@ export function isNotFound(e: unknown): boolean {
 export function isUnreachable(e: unknown): boolean {
   return e instanceof KubeApiError && e.statusCode === 0;
 }
+
+/**
+ * The object without `metadata.managedFields` (a copy when it has them): nothing here reads
+ * them, and they are about half of what the API server answers for an applied object.
+ */
+export function withoutManagedFields(o: KubeObject): KubeObject {
+  if (o.metadata?.managedFields === undefined) return o;
+  const { managedFields: _dropped, ...metadata } = o.metadata;
+  return { ...o, metadata };
+}
