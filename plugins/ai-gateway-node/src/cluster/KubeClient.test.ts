@@ -183,20 +183,32 @@ describe('KubeClient against kube-server over HTTP', () => {
     expect((gw.status as any).conditions[0].type).toBe('Accepted');
   });
 
-  it('watches changes after listing', async () => {
-    const events: string[] = [];
+  /** A synced watch of the ConfigMaps labelled `app=<app>`, and its events so far. */
+  async function watchApp(app: string) {
+    const events: WatchEvent[] = [];
     let synced!: () => void;
     const ready = new Promise<void>(r => (synced = r));
     const handle = client.watch(
       'v1',
       'ConfigMap',
-      { namespace: 'default', labelSelector: 'app=w' },
-      {
-        onSync: () => synced(),
-        onEvent: ev => events.push(`${ev.type} ${ev.object.metadata.name}`),
-      },
+      { namespace: 'default', labelSelector: `app=${app}` },
+      { onSync: () => synced(), onEvent: ev => events.push(ev) },
     );
     await ready;
+    return {
+      events,
+      /** Stops once `n` events have come (or after a second). */
+      async stopAfter(n: number) {
+        for (let i = 0; i < 50 && events.length < n; i++) {
+          await new Promise(r => setTimeout(r, 20));
+        }
+        handle.stop();
+      },
+    };
+  }
+
+  it('watches changes after listing', async () => {
+    const watch = await watchApp('w');
     const w = configMap('w1', { k: 'v' });
     w.metadata.labels = { app: 'w' };
     const created = await client.apply(w);
@@ -207,24 +219,14 @@ describe('KubeClient against kube-server over HTTP', () => {
       'w1',
       created.metadata.uid,
     );
-    for (let i = 0; i < 50 && events.length < 2; i++) {
-      await new Promise(r => setTimeout(r, 20));
-    }
-    handle.stop();
-    expect(events).toEqual(['ADDED w1', 'DELETED w1']);
+    await watch.stopAfter(2);
+    expect(
+      watch.events.map(e => `${e.type} ${e.object.metadata.name}`),
+    ).toEqual(['ADDED w1', 'DELETED w1']);
   });
 
   it("tells the echoes of its own writes from other writers' changes", async () => {
-    const events: WatchEvent[] = [];
-    let synced!: () => void;
-    const ready = new Promise<void>(r => (synced = r));
-    const handle = client.watch(
-      'v1',
-      'ConfigMap',
-      { namespace: 'default', labelSelector: 'app=echo' },
-      { onSync: () => synced(), onEvent: ev => events.push(ev) },
-    );
-    await ready;
+    const { events, stopAfter } = await watchApp('echo');
     const other = new KubeClient(
       { name: 'other', url: server.url, token: 'secret-token' },
       { fieldManager: 'someone-else' },
@@ -234,10 +236,7 @@ describe('KubeClient against kube-server over HTTP', () => {
     const answer = await client.apply(mine);
     const theirs = await other.apply({ ...mine, data: { k: 'v2' } });
     other.close();
-    for (let i = 0; i < 50 && events.length < 2; i++) {
-      await new Promise(r => setTimeout(r, 20));
-    }
-    handle.stop();
+    await stopAfter(2);
     expect(events.map(e => [e.type, e.echo ?? false])).toEqual([
       ['ADDED', true],
       ['MODIFIED', false],
