@@ -4,6 +4,8 @@ import {
   EnvoyAiGatewayRenderer,
   KubeObject,
   RenderResult,
+  SERVER_CERT_RENEW_BEFORE_DAYS,
+  SERVER_CERT_VALIDITY_DAYS,
   buildAccessIntent,
   buildRoutingIntent,
   computeStatus,
@@ -38,18 +40,32 @@ interface Detail {
   bundle?: ReturnType<typeof parseTrustBundle>;
   certError?: string;
   intentProblems: Array<{ path: string; message: string }>;
+  /**
+   * Until when (ms since the epoch) the render holds with the same inputs: when a CA of the
+   * trust bundle expires or becomes valid, or the server certificate is due for renewal.
+   */
+  until: number;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** A failed certificate generation is tried again after this long, if nothing else changes. */
+const CERT_RETRY_MS = 60 * 60 * 1000;
 
 /**
  * The Envoy AI Gateway engine: policy + observed cluster → intent → objects (the `-node`
  * renderer), and → status (`computeStatus`). Side effects (server certificate generation) happen
  * here, not in the pure modules.
  */
-export function createEnvoyEngine(options: { instance: string }): Engine {
+export function createEnvoyEngine(options: {
+  instance: string;
+  /** The clock (tests set it). */
+  now?: () => Date;
+}): Engine {
+  const clock = options.now ?? (() => new Date());
   const renderer = new EnvoyAiGatewayRenderer();
-  // Rendering is pure in its inputs; an unchanged policy in an unchanged cluster is not rendered
-  // again (the hour is an input, so time-dependent choices such as certificate renewal and
-  // dropping expired CAs are revisited).
+  // Rendering is pure in its inputs and the time; an unchanged policy in an unchanged cluster is
+  // not rendered again until a time-dependent choice (a CA expiring or becoming valid, the server
+  // certificate's renewal) would come out differently.
   const memo = new Map<
     string,
     { fingerprint: string; outcome: RenderOutcome }
@@ -61,7 +77,6 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
       policy.metadata.uid,
       policy.metadata.generation,
       policy.spec,
-      Math.floor(Date.now() / 3_600_000),
     ];
     if (policy.kind === ACCESS_POLICY_KIND) {
       const ref = bundleRefOf(policy);
@@ -115,14 +130,14 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
     policy: KubeObject,
     observed: ObservedCluster,
   ): Promise<RenderOutcome> => {
-    const now = new Date();
+    const now = clock();
     const namespace = policy.metadata.namespace ?? '';
     if (policy.kind !== ACCESS_POLICY_KIND) {
       const { intent, problems } = buildRoutingIntent(policy as any);
       return toOutcome(
         renderer.render(intent, { instance: options.instance }),
         namespace,
-        { intentProblems: problems },
+        { intentProblems: problems, until: Infinity },
       );
     }
     const spec = policy.spec as any;
@@ -139,6 +154,7 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
     const gateway = observed.gateways.get(
       `${namespace}/${spec.targetRef.name}`,
     );
+    let until = bundle.changesAt ? Date.parse(bundle.changesAt) : Infinity;
     let serverCertificate;
     let certError: string | undefined;
     if (!spec.mtls.serverCertRef) {
@@ -152,13 +168,20 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
       );
       const sans = gatewayServerSans(spec.targetRef.name, namespace);
       const decision = decideServerCertificate(existing as any, sans, now);
+      const renewBefore = SERVER_CERT_RENEW_BEFORE_DAYS * DAY_MS;
       if (decision.action === 'keep') {
         serverCertificate = decision.material;
+        until = Math.min(until, Date.parse(decision.notAfter) - renewBefore);
       } else {
         try {
           serverCertificate = await generateServerCertificate({ sans, now });
+          until = Math.min(
+            until,
+            now.getTime() + SERVER_CERT_VALIDITY_DAYS * DAY_MS - renewBefore,
+          );
         } catch (e) {
           certError = (e as Error).message;
+          until = Math.min(until, now.getTime() + CERT_RETRY_MS);
         }
       }
     }
@@ -170,7 +193,7 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
     return toOutcome(
       renderer.render(intent, { instance: options.instance }),
       namespace,
-      { bundle, certError, intentProblems: problems },
+      { bundle, certError, intentProblems: problems, until },
     );
   };
 
@@ -208,7 +231,13 @@ export function createEnvoyEngine(options: { instance: string }): Engine {
       const key = `${observed.cluster}/${policy.kind}/${policy.metadata.namespace}/${policy.metadata.name}`;
       const fingerprint = fingerprintOf(policy, observed);
       const hit = memo.get(key);
-      if (hit && hit.fingerprint === fingerprint) return hit.outcome;
+      if (
+        hit &&
+        hit.fingerprint === fingerprint &&
+        clock().getTime() < (hit.outcome.detail as Detail).until
+      ) {
+        return hit.outcome;
+      }
       const outcome = await renderNow(policy, observed);
       memo.set(key, { fingerprint, outcome });
       return outcome;

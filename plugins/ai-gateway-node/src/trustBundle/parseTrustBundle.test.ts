@@ -70,6 +70,11 @@ describe('parseTrustBundle', () => {
     expect(describeBundle(result)).toMatch(
       /1 certificate from SPIFFE bundle.*2 left out/,
     );
+    // The result holds until the not-yet-valid one becomes valid (before the valid one expires).
+    expect(result.changesAt).toBe(at(10).toISOString());
+    expect(
+      parseTrustBundle(spiffeBundle([valid, valid2]), { now }),
+    ).toMatchObject({ changesAt: at(90).toISOString() });
   });
 
   it('decides validity at each call, also for a bundle it has read before', () => {
@@ -96,6 +101,8 @@ describe('parseTrustBundle', () => {
       reason: 'BundleExpired',
       message: expect.stringMatching(/^ConfigMap a\/b key c: none of its 2/),
     });
+    // Every certificate expired: nothing changes with time any more.
+    expect(muchLater).not.toHaveProperty('changesAt');
     // The first reading is not changed by the later ones.
     expect(today.ok && today.dropped).toEqual([]);
   });
@@ -111,6 +118,7 @@ describe('parseTrustBundle', () => {
       message: expect.stringMatching(
         /^ConfigMap spire-system\/spire-bundle key bundle\.crt: none of its 2 certificate\(s\) is valid now \(.*CA 03: expired.*CA 04: not valid before/,
       ),
+      changesAt: at(10).toISOString(),
     });
   });
 

@@ -28,8 +28,16 @@ export type TrustBundleResult =
       sequence?: number;
       /** Certificates left out, with why (expired, not yet valid). */
       dropped: Array<{ subject: string; reason: string }>;
+      /** When the next certificate expires or becomes valid: the result is the same until then. */
+      changesAt: string;
     }
-  | { ok: false; reason: TrustBundleFailureReason; message: string };
+  | {
+      ok: false;
+      reason: TrustBundleFailureReason;
+      message: string;
+      /** For a bundle of certificates none valid yet: when the first becomes valid. */
+      changesAt?: string;
+    };
 
 export interface ParseTrustBundleOptions {
   now: Date;
@@ -215,6 +223,11 @@ export function parseTrustBundle(
   const certificates: BundleCertificate[] = [];
   const dropped: Array<{ subject: string; reason: string }> = [];
   const now = options.now.getTime();
+  // Timestamps are ISO strings of one format (toISOString), so they compare as strings.
+  let changesAt: string | undefined;
+  const changeAt = (at: string) => {
+    if (changesAt === undefined || at < changesAt) changesAt = at;
+  };
   for (const entry of bundle.certificates) {
     if (Date.parse(entry.notAfter) <= now) {
       dropped.push({
@@ -226,19 +239,23 @@ export function parseTrustBundle(
         subject: entry.subject,
         reason: `not valid before ${entry.notBefore}`,
       });
+      changeAt(entry.notBefore);
     } else {
       certificates.push(entry);
+      changeAt(entry.notAfter);
     }
   }
   if (certificates.length === 0) {
-    return fail(
-      'BundleExpired',
-      `${where}: none of its ${
+    return {
+      ok: false,
+      reason: 'BundleExpired',
+      message: `${where}: none of its ${
         bundle.certificates.length
       } certificate(s) is valid now (${dropped
         .map(d => `${d.subject}: ${d.reason}`)
         .join('; ')})`,
-    );
+      ...(changesAt ? { changesAt } : {}),
+    };
   }
   const earliestExpiry = certificates
     .map(c => c.notAfter)
@@ -251,6 +268,7 @@ export function parseTrustBundle(
     earliestExpiry,
     ...(sequence !== undefined ? { sequence } : {}),
     dropped,
+    changesAt: changesAt!,
   };
 }
 
