@@ -17,7 +17,9 @@ export interface StoreEvent {
 export class Store {
   private readonly data = new Map<string, Map<string, Obj>>();
   private readonly sortedKeys = new Map<string, string[]>();
-  private readonly history: StoreEvent[] = [];
+  /** Retained events are `history[historyStart..]`; the slots before it are dropped ones. */
+  private history: Array<StoreEvent | undefined> = [];
+  private historyStart = 0;
   private readonly listeners = new Set<(e: StoreEvent) => void>();
   private rv = 0;
   /** The newest resourceVersion whose event is no longer retained; watches from before it get 410. */
@@ -134,19 +136,23 @@ export class Store {
 
   private emit(e: StoreEvent) {
     this.history.push(e);
-    if (this.history.length > this.historySize) {
-      const dropped = this.history.splice(
-        0,
-        this.history.length - this.historySize,
-      );
-      this.compactedRV = dropped[dropped.length - 1].rv;
+    // The oldest event goes by moving the start, not by shifting the array (a copy of the whole
+    // history per write); the array is cut once half of it is dropped slots.
+    while (this.history.length - this.historyStart > this.historySize) {
+      this.compactedRV = this.history[this.historyStart]!.rv;
+      this.history[this.historyStart++] = undefined;
+    }
+    if (this.historyStart > 0 && this.historyStart * 2 >= this.history.length) {
+      this.history = this.history.slice(this.historyStart);
+      this.historyStart = 0;
     }
     for (const l of [...this.listeners]) l(e);
   }
 
   /** Forgets the event history, so watches resuming from any earlier resourceVersion get 410 Expired. */
   compact() {
-    this.history.length = 0;
+    this.history = [];
+    this.historyStart = 0;
     this.compactedRV = this.rv;
   }
 
@@ -154,8 +160,8 @@ export class Store {
   since(rv: number): StoreEvent[] | 'expired' {
     if (rv < this.compactedRV) return 'expired';
     let i = this.history.length;
-    while (i > 0 && this.history[i - 1].rv > rv) i--;
-    return this.history.slice(i);
+    while (i > this.historyStart && this.history[i - 1]!.rv > rv) i--;
+    return this.history.slice(i) as StoreEvent[];
   }
 
   subscribe(l: (e: StoreEvent) => void): () => void {
