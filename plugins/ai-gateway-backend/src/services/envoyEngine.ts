@@ -4,8 +4,6 @@ import {
   EnvoyAiGatewayRenderer,
   KubeObject,
   RenderResult,
-  SERVER_CERT_RENEW_BEFORE_DAYS,
-  SERVER_CERT_VALIDITY_DAYS,
   buildAccessIntent,
   buildRoutingIntent,
   computeStatus,
@@ -15,6 +13,8 @@ import {
   managedServerSecretName,
   objectKey,
   parseTrustBundle,
+  serverCertificateNotAfter,
+  serverCertificateRenewalTime,
 } from '@kagenti/backstage-plugin-ai-gateway-node';
 import { Engine, ObservedCluster, RenderOutcome } from './engine';
 
@@ -47,7 +47,6 @@ interface Detail {
   until: number;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** A failed certificate generation is tried again after this long, if nothing else changes. */
 const CERT_RETRY_MS = 60 * 60 * 1000;
 
@@ -168,21 +167,25 @@ export function createEnvoyEngine(options: {
       );
       const sans = gatewayServerSans(spec.targetRef.name, namespace);
       const decision = decideServerCertificate(existing as any, sans, now);
-      const renewBefore = SERVER_CERT_RENEW_BEFORE_DAYS * DAY_MS;
+      // Kept until due for renewal: the one found, or the one made now.
+      let notAfter: Date | undefined;
       if (decision.action === 'keep') {
         serverCertificate = decision.material;
-        until = Math.min(until, Date.parse(decision.notAfter) - renewBefore);
+        notAfter = new Date(decision.notAfter);
       } else {
         try {
           serverCertificate = await generateServerCertificate({ sans, now });
-          until = Math.min(
-            until,
-            now.getTime() + SERVER_CERT_VALIDITY_DAYS * DAY_MS - renewBefore,
-          );
+          notAfter = serverCertificateNotAfter(now);
         } catch (e) {
           certError = (e as Error).message;
           until = Math.min(until, now.getTime() + CERT_RETRY_MS);
         }
+      }
+      if (notAfter) {
+        until = Math.min(
+          until,
+          serverCertificateRenewalTime(notAfter).getTime(),
+        );
       }
     }
     const { intent, problems } = buildAccessIntent(policy as any, {

@@ -18,6 +18,16 @@ export const SERVER_CERT_RENEW_BEFORE_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const generateKeyPairAsync = promisify(generateKeyPair);
 
+/** The end of validity of a managed server certificate made at `issued`. */
+export function serverCertificateNotAfter(issued: Date): Date {
+  return new Date(issued.getTime() + SERVER_CERT_VALIDITY_DAYS * DAY_MS);
+}
+
+/** After this, `decideServerCertificate` renews a certificate valid until `notAfter`. */
+export function serverCertificateRenewalTime(notAfter: Date): Date {
+  return new Date(notAfter.getTime() - SERVER_CERT_RENEW_BEFORE_DAYS * DAY_MS);
+}
+
 export interface GatewaySanOptions {
   /** Namespace of the Envoy Gateway controller, where it creates the proxy Service. */
   envoyGatewayNamespace?: string;
@@ -176,9 +186,7 @@ export async function generateServerCertificate(options: {
   });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const notBefore = new Date(options.now.getTime() - 5 * 60 * 1000); // tolerate clock skew
-  const notAfter = new Date(
-    options.now.getTime() + SERVER_CERT_VALIDITY_DAYS * DAY_MS,
-  );
+  const notAfter = serverCertificateNotAfter(options.now);
   const name = commonNameOnly(
     (options.commonName ?? options.sans[0] ?? 'ai-gateway').slice(0, 64),
   );
@@ -276,12 +284,11 @@ export function decideServerCertificate(
       reason: `the certificate is not valid before ${notBefore.toISOString()}`,
     };
   }
-  const left = notAfter.getTime() - now.getTime();
-  if (left < SERVER_CERT_RENEW_BEFORE_DAYS * DAY_MS) {
+  if (now.getTime() > serverCertificateRenewalTime(notAfter).getTime()) {
     return {
       action: 'renew',
       reason:
-        left <= 0
+        notAfter.getTime() <= now.getTime()
           ? `the certificate expired ${notAfter.toISOString()}`
           : `the certificate expires ${notAfter.toISOString()}, in under ${SERVER_CERT_RENEW_BEFORE_DAYS} days`,
     };
