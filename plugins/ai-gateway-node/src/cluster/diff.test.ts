@@ -45,6 +45,34 @@ describe('diffObject', () => {
     ]);
   });
 
+  it('names nested fields down to the first list, and takes null as absent', () => {
+    const want: KubeObject = {
+      ...desired,
+      spec: {
+        rule: { limit: { tokens: 100, unit: 'Hour' }, port: '8080' },
+        removed: null,
+        endpoints: [{ a: 1 }, { b: [2, 3] }],
+      },
+    };
+    const same = structuredClone(want);
+    (same.spec as any).rule.port = 8080;
+    delete (same.spec as any).removed;
+    expect(diffObject(want, same)).toEqual([]);
+
+    const other = structuredClone(same);
+    (other.spec as any).rule.limit.unit = 'Minute';
+    (other.spec as any).removed = 'x';
+    (other.spec as any).endpoints[1].b[1] = 4;
+    expect(diffObject(want, other)).toEqual([
+      'spec.rule.limit.unit',
+      'spec.removed',
+      'spec.endpoints',
+    ]);
+    expect(diffObject(want, { ...same, spec: 'text' } as any)).toEqual([
+      'spec',
+    ]);
+  });
+
   it('compares Secret stringData with the stored data', () => {
     const secret: KubeObject = {
       apiVersion: 'v1',

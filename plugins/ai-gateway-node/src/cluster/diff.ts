@@ -2,6 +2,8 @@ import type { KubeObject } from './types';
 
 /** Metadata fields the reconciler sets; the rest of metadata belongs to the API server. */
 const METADATA_FIELDS = ['labels', 'annotations', 'ownerReferences'];
+/** Top-level fields compared otherwise (metadata) or not at all. */
+const NOT_COMPARED = new Set(['apiVersion', 'kind', 'metadata', 'status']);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -18,41 +20,49 @@ function sameScalar(a: unknown, b: unknown) {
   );
 }
 
+/**
+ * Whether `live` holds what `desired` sets: every field of an object (fields only `live` has are
+ * the server's or a controller's), lists element by element and of the same length, scalars equal.
+ * No paths are built: most compared objects are in sync, and naming every field on the way
+ * allocated more than the rest of a pass's comparison.
+ */
+function covers(desired: unknown, live: unknown): boolean {
+  if (isObject(desired)) {
+    if (!isObject(live)) return false;
+    for (const k in desired) {
+      if (desired[k] !== undefined && !covers(desired[k], live[k])) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(live) || live.length !== desired.length) return false;
+    for (let i = 0; i < desired.length; i++) {
+      if (!covers(desired[i], live[i])) return false;
+    }
+    return true;
+  }
+  if (desired === null) return live === null || live === undefined;
+  return sameScalar(desired, live);
+}
+
+/** Adds the paths where `live` does not cover `desired`; a differing list is named once. */
 function walk(
   desired: unknown,
   live: unknown,
   path: string,
   out: string[],
 ): void {
-  if (isObject(desired)) {
-    if (!isObject(live)) {
-      out.push(path || '.');
-      return;
-    }
-    for (const [k, v] of Object.entries(desired)) {
-      if (v === undefined) continue;
-      walk(v, live[k], path ? `${path}.${k}` : k, out);
-    }
+  if (!isObject(desired) || !isObject(live)) {
+    if (!covers(desired, live)) out.push(path || '.');
     return;
   }
-  if (Array.isArray(desired)) {
-    if (!Array.isArray(live) || live.length !== desired.length) {
-      out.push(path);
-      return;
+  for (const k in desired) {
+    if (desired[k] !== undefined && !covers(desired[k], live[k])) {
+      walk(desired[k], live[k], path ? `${path}.${k}` : k, out);
     }
-    const before = out.length;
-    desired.forEach((d, i) => walk(d, live[i], `${path}[${i}]`, out));
-    if (out.length > before) {
-      // One entry per differing list is enough to explain the drift.
-      out.splice(before, out.length - before, path);
-    }
-    return;
   }
-  if (desired === null) {
-    if (live !== null && live !== undefined) out.push(path);
-    return;
-  }
-  if (!sameScalar(desired, live)) out.push(path);
 }
 
 /** A Secret's `stringData` compared as the `data` the API server stores. */
@@ -76,13 +86,16 @@ function normaliseSecret(desired: KubeObject): KubeObject {
 export function diffObject(desired: KubeObject, live: KubeObject): string[] {
   const d = normaliseSecret(desired);
   const out: string[] = [];
-  const { metadata, apiVersion: _a, kind: _k, status: _s, ...body } = d;
   for (const field of METADATA_FIELDS) {
-    const v = metadata[field];
+    const v = d.metadata[field];
     if (v !== undefined) {
       walk(v, live.metadata?.[field], `metadata.${field}`, out);
     }
   }
-  walk(body, live, '', out);
+  for (const k in d) {
+    if (NOT_COMPARED.has(k)) continue;
+    const v = d[k];
+    if (v !== undefined) walk(v, live[k], k, out);
+  }
   return out;
 }
