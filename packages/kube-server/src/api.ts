@@ -161,8 +161,15 @@ const DNS_SUBDOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** The time in whole seconds, as Kubernetes writes timestamps; formatted once per second. */
+const clock = { second: NaN, text: '' };
 function nowIso(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== clock.second) {
+    clock.second = second;
+    clock.text = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return clock.text;
 }
 
 function randomSuffix(n = 5): string {
