@@ -1,4 +1,5 @@
 import {
+  clone,
   mergePatch,
   serverSideApply,
   Shape,
@@ -9,6 +10,28 @@ import {
 
 const builtin = new Shape(undefined, true);
 const now = '2026-01-01T00:00:00Z';
+
+describe('clone', () => {
+  it('copies as a JSON round trip would, sharing nothing with the original', () => {
+    const original: any = {
+      spec: {
+        list: [1, 'a', undefined, { deep: [true, null] }, () => 1],
+        gone: undefined,
+        fn: () => 1,
+        nan: NaN,
+        when: new Date('2026-01-02T03:04:05Z'),
+      },
+      status: null,
+    };
+    const copy = clone(original);
+    expect(copy).toStrictEqual(JSON.parse(JSON.stringify(original)));
+    expect('gone' in copy.spec).toBe(false);
+    copy.spec.list[3].deep.push(1);
+    expect(original.spec.list[3].deep).toEqual([true, null]);
+    expect(clone(undefined)).toBeUndefined();
+    expect(clone('text')).toBe('text');
+  });
+});
 
 describe('strategicMergePatch', () => {
   const pod = {
