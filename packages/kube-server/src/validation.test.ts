@@ -154,6 +154,97 @@ describe('validateAgainstSchema', () => {
     );
     expect(obj.spec.mode).toBe('x');
   });
+
+  it('applies defaults inside lists, maps and defaulted objects, without sharing them', () => {
+    const withDefaults = {
+      type: 'object',
+      properties: {
+        plain: { type: 'object', properties: { a: { type: 'string' } } },
+        list: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { weight: { type: 'integer', default: 1 } },
+          },
+        },
+        byName: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            properties: { on: { type: 'boolean', default: true } },
+          },
+        },
+        retry: {
+          type: 'object',
+          default: {},
+          properties: {
+            attempts: { type: 'integer', default: 2 },
+            codes: { type: 'array', default: [503] },
+          },
+        },
+      },
+    };
+    const first: any = {
+      plain: { a: 'x' },
+      list: [{}, { weight: 5 }],
+      byName: { x: {}, y: { on: false } },
+    };
+    const second: any = {};
+    applyDefaults(withDefaults, first);
+    applyDefaults(withDefaults, second);
+    expect(first).toEqual({
+      plain: { a: 'x' },
+      list: [{ weight: 1 }, { weight: 5 }],
+      byName: { x: { on: true }, y: { on: false } },
+      retry: { attempts: 2, codes: [503] },
+    });
+    expect(second).toEqual({ retry: { attempts: 2, codes: [503] } });
+    second.retry.codes.push(504);
+    expect(first.retry.codes).toEqual([503]);
+  });
+
+  it('judges allOf, anyOf, oneOf and not as the API server does', () => {
+    const credentials = {
+      type: 'object',
+      properties: {
+        type: { type: 'string' },
+        secret: { type: 'string' },
+        region: { type: 'string' },
+        limit: { type: 'integer' },
+      },
+      allOf: [{ properties: { limit: { minimum: 1 } } }],
+      anyOf: [{ required: ['secret'] }, { required: ['region'] }],
+      oneOf: [
+        { properties: { type: { enum: ['Key'] } }, required: ['secret'] },
+        { properties: { type: { enum: ['Cloud'] } }, required: ['region'] },
+      ],
+      not: { required: ['type', 'secret', 'region'] },
+    };
+    const messages = (value: object) =>
+      validateAgainstSchema(
+        { type: 'object', properties: { credentials } },
+        { credentials: value },
+      ).map(p => `${p.path}: ${p.message}`);
+    expect(messages({ type: 'Key', secret: 's', limit: 3 })).toEqual([]);
+    expect(messages({ type: 'Cloud', region: 'r' })).toEqual([]);
+    // An allOf branch's problems are the value's own; failing branches of the others are not.
+    expect(messages({ type: 'Key', secret: 's', limit: 0 })).toEqual([
+      'credentials.limit: Invalid value: 0: credentials.limit in body should be greater than or equal to 1',
+    ]);
+    expect(messages({ type: 'Other' })).toEqual([
+      'credentials: Invalid value: {"type":"Other"}: credentials in body must match at least one schema in anyOf',
+      'credentials: Invalid value: {"type":"Other"}: credentials in body must match exactly one schema in oneOf',
+    ]);
+    // Both oneOf branches would need type to be two things; `not` forbids all three fields.
+    expect(messages({ type: 'Key', secret: 's', region: 'r' })).toEqual([
+      'credentials: Invalid value: {"type":"Key","secret":"s","region":"r"}: credentials in body should not be valid against schema in not',
+    ]);
+    const twice = {
+      oneOf: [{ required: ['a'] }, { required: ['b'] }],
+    };
+    expect(validateAgainstSchema(twice, { a: 1, b: 2 })).toHaveLength(1);
+    expect(validateAgainstSchema(twice, { b: 2 })).toEqual([]);
+  });
 });
 
 describe('upstream CRDs', () => {

@@ -189,10 +189,32 @@ const FORMATS: Record<string, (v: unknown) => boolean> = {
 
 class Validator {
   readonly problems: SchemaProblem[] = [];
-  constructor(private readonly opts: Required<ValidateOptions>) {}
+  /** Whether any problem was found; a quiet validator stops at the first. */
+  failed = false;
 
-  add(p: string, message: string, type: SchemaProblem['type'] = 'invalid') {
-    this.problems.push({ path: p, message, type });
+  /**
+   * A quiet validator only tells whether a value passes (anyOf, oneOf and not branches): it
+   * builds no messages, which is where failing branches spent their time.
+   */
+  constructor(
+    private readonly opts: Required<ValidateOptions>,
+    private readonly quiet = false,
+  ) {}
+
+  add(
+    p: string,
+    message: () => string,
+    type: SchemaProblem['type'] = 'invalid',
+  ) {
+    this.failed = true;
+    if (!this.quiet) this.problems.push({ path: p, message: message(), type });
+  }
+
+  /** Whether `value` passes `schema`, judged the way combinators judge their branches. */
+  passes(schema: JSONSchemaProps, value: unknown, p: string): boolean {
+    const trial = new Validator(this.opts, true);
+    trial.node(schema, value, p, false);
+    return !trial.failed;
   }
 
   /** Validates `value` at `p`; `structural` is false inside anyOf/oneOf/allOf/not, where unknown fields are not judged. */
@@ -202,7 +224,8 @@ class Validator {
     p: string,
     structural: boolean,
   ) {
-    if (!schema || typeof schema !== 'object') return;
+    if (!schema || typeof schema !== 'object' || (this.quiet && this.failed))
+      return;
     if (value === null) {
       if (
         !schema.nullable &&
@@ -210,21 +233,29 @@ class Validator {
       ) {
         this.add(
           p,
-          `Invalid value: "null": ${p} in body must be of type ${
-            schema.type ?? 'integer or string'
-          }: "null"`,
+          () =>
+            `Invalid value: "null": ${p} in body must be of type ${
+              schema.type ?? 'integer or string'
+            }: "null"`,
         );
       }
       return;
     }
     if (!this.typeOk(schema, value, p)) return;
 
-    if (schema.enum && !schema.enum.some(e => deepEqual(e, value))) {
+    const allowed = schema.enum;
+    if (
+      allowed &&
+      !(typeof value === 'object'
+        ? allowed.some(e => deepEqual(e, value))
+        : allowed.includes(value))
+    ) {
       this.add(
         p,
-        `Unsupported value: ${show(value)}: supported values: ${schema.enum
-          .map(show)
-          .join(', ')}`,
+        () =>
+          `Unsupported value: ${show(value)}: supported values: ${allowed
+            .map(show)
+            .join(', ')}`,
         'unsupported',
       );
     }
@@ -240,9 +271,10 @@ class Validator {
     ) {
       this.add(
         p,
-        `Invalid value: ${show(value)}: ${p} in body must be of type ${
-          schema.format
-        }: ${show(value)}`,
+        () =>
+          `Invalid value: ${show(value)}: ${p} in body must be of type ${
+            schema.format
+          }: ${show(value)}`,
       );
     }
     this.combinators(schema, value, p);
@@ -254,9 +286,10 @@ class Validator {
       if (actual === 'integer' || actual === 'string') return true;
       this.add(
         p,
-        `Invalid value: ${show(
-          value,
-        )}: ${p} in body must be of type integer,string: ${show(actual)}`,
+        () =>
+          `Invalid value: ${show(
+            value,
+          )}: ${p} in body must be of type integer,string: ${show(actual)}`,
       );
       return false;
     }
@@ -270,9 +303,10 @@ class Validator {
     if (!ok) {
       this.add(
         p,
-        `Invalid value: ${show(
-          value,
-        )}: ${p} in body must be of type ${t}: ${show(actual)}`,
+        () =>
+          `Invalid value: ${show(
+            value,
+          )}: ${p} in body must be of type ${t}: ${show(actual)}`,
       );
     }
     return ok;
@@ -283,9 +317,10 @@ class Validator {
       if (s.exclusiveMinimum ? v <= s.minimum : v < s.minimum) {
         this.add(
           p,
-          `Invalid value: ${v}: ${p} in body should be greater than ${
-            s.exclusiveMinimum ? '' : 'or equal to '
-          }${s.minimum}`,
+          () =>
+            `Invalid value: ${v}: ${p} in body should be greater than ${
+              s.exclusiveMinimum ? '' : 'or equal to '
+            }${s.minimum}`,
         );
       }
     }
@@ -293,9 +328,10 @@ class Validator {
       if (s.exclusiveMaximum ? v >= s.maximum : v > s.maximum) {
         this.add(
           p,
-          `Invalid value: ${v}: ${p} in body should be less than ${
-            s.exclusiveMaximum ? '' : 'or equal to '
-          }${s.maximum}`,
+          () =>
+            `Invalid value: ${v}: ${p} in body should be less than ${
+              s.exclusiveMaximum ? '' : 'or equal to '
+            }${s.maximum}`,
         );
       }
     }
@@ -305,7 +341,8 @@ class Validator {
     ) {
       this.add(
         p,
-        `Invalid value: ${v}: ${p} in body should be a multiple of ${s.multipleOf}`,
+        () =>
+          `Invalid value: ${v}: ${p} in body should be a multiple of ${s.multipleOf}`,
       );
     }
   }
@@ -322,16 +359,17 @@ class Validator {
     if (s.maxLength !== undefined && len > s.maxLength) {
       this.add(
         p,
-        `Too long: may not be more than ${s.maxLength} bytes`,
+        () => `Too long: may not be more than ${s.maxLength} bytes`,
         'tooLong',
       );
     }
     if (s.minLength !== undefined && len < s.minLength) {
       this.add(
         p,
-        `Invalid value: ${show(v)}: ${p} in body should be at least ${
-          s.minLength
-        } chars long`,
+        () =>
+          `Invalid value: ${show(v)}: ${p} in body should be at least ${
+            s.minLength
+          } chars long`,
       );
     }
     if (s.pattern) {
@@ -339,7 +377,10 @@ class Validator {
       if (re && !re.test(v)) {
         this.add(
           p,
-          `Invalid value: ${show(v)}: ${p} in body should match '${s.pattern}'`,
+          () =>
+            `Invalid value: ${show(v)}: ${p} in body should match '${
+              s.pattern
+            }'`,
         );
       }
     }
@@ -349,14 +390,15 @@ class Validator {
     if (s.maxItems !== undefined && v.length > s.maxItems) {
       this.add(
         p,
-        `Too many: ${v.length}: must have at most ${s.maxItems} items`,
+        () => `Too many: ${v.length}: must have at most ${s.maxItems} items`,
         'tooMany',
       );
     }
     if (s.minItems !== undefined && v.length < s.minItems) {
       this.add(
         p,
-        `Invalid value: ${v.length}: ${p} in body should have at least ${s.minItems} items`,
+        () =>
+          `Invalid value: ${v.length}: ${p} in body should have at least ${s.minItems} items`,
       );
     }
     const listType = s['x-kubernetes-list-type'];
@@ -365,7 +407,11 @@ class Validator {
       v.forEach((item, i) => {
         const key = stableStringify(item);
         if (seen.has(key))
-          this.add(`${p}[${i}]`, `Duplicate value: ${show(item)}`, 'duplicate');
+          this.add(
+            `${p}[${i}]`,
+            () => `Duplicate value: ${show(item)}`,
+            'duplicate',
+          );
         seen.add(key);
       });
     }
@@ -379,7 +425,7 @@ class Validator {
           const shown = keys.map(k => `"${k}":${show(item[k])}`).join(',');
           this.add(
             `${p}[${i}]`,
-            `Duplicate value: map[string]interface {}{${shown}}`,
+            () => `Duplicate value: map[string]interface {}{${shown}}`,
             'duplicate',
           );
         }
@@ -403,23 +449,40 @@ class Validator {
     if (s.maxProperties !== undefined && keys.length > s.maxProperties) {
       this.add(
         p,
-        `Too many: ${keys.length}: must have at most ${s.maxProperties} items`,
+        () =>
+          `Too many: ${keys.length}: must have at most ${s.maxProperties} items`,
         'tooMany',
       );
     }
     if (s.minProperties !== undefined && keys.length < s.minProperties) {
       this.add(
         p,
-        `Invalid value: ${keys.length}: ${p} in body should have at least ${s.minProperties} properties`,
+        () =>
+          `Invalid value: ${keys.length}: ${p} in body should have at least ${s.minProperties} properties`,
       );
     }
     for (const r of s.required ?? []) {
-      if (!(r in v)) this.add(join(p, r), 'Required value', 'required');
+      if (!(r in v)) this.add(join(p, r), () => 'Required value', 'required');
     }
-    const props = s.properties ?? {};
     const embedded = s['x-kubernetes-embedded-resource'];
     const preserve = s['x-kubernetes-preserve-unknown-fields'];
+    // Nothing to judge per field (a branch that only lists required fields, a free-form map):
+    // skip the walk.
+    if (
+      !s.properties &&
+      !isPlainObject(s.additionalProperties) &&
+      !(
+        structural &&
+        this.opts.rejectUnknownFields &&
+        s.additionalProperties !== true &&
+        !preserve &&
+        hasStructure(s)
+      )
+    )
+      return;
+    const props = s.properties ?? {};
     for (const k of keys) {
+      if (this.quiet && this.failed) return;
       const child = join(p, k);
       if (p === '' && k === 'metadata' && !this.opts.validateRootMetadata)
         continue;
@@ -442,48 +505,47 @@ class Validator {
         this.opts.rejectUnknownFields &&
         hasStructure(s)
       ) {
-        this.add(child, `unknown field "${child}"`, 'unknown');
+        this.add(child, () => `unknown field "${child}"`, 'unknown');
       }
     }
   }
 
   combinators(s: JSONSchemaProps, v: unknown, p: string) {
-    const trial = (sub: JSONSchemaProps) => {
-      const t = new Validator(this.opts);
-      t.node(sub, v, p, false);
-      return t.problems;
-    };
-    for (const sub of s.allOf ?? []) {
-      this.problems.push(...trial(sub));
-    }
-    if (s.anyOf && s.anyOf.length) {
-      const results = s.anyOf.map(trial);
-      if (!results.some(r => r.length === 0)) {
-        this.add(
-          p,
+    const { allOf, anyOf, oneOf, not } = s;
+    if (!allOf && !anyOf && !oneOf && !not) return;
+    // Every problem of an allOf branch is the value's own.
+    for (const sub of allOf ?? []) this.node(sub, v, p, false);
+    if (anyOf?.length && !anyOf.some(sub => this.passes(sub, v, p))) {
+      this.add(
+        p,
+        () =>
           `Invalid value: ${show(
             v,
           )}: ${p} in body must match at least one schema in anyOf`,
-        );
-      }
+      );
     }
-    if (s.oneOf && s.oneOf.length) {
-      const passing = s.oneOf.map(trial).filter(r => r.length === 0).length;
+    if (oneOf?.length) {
+      let passing = 0;
+      for (const sub of oneOf) {
+        if (this.passes(sub, v, p) && ++passing > 1) break;
+      }
       if (passing !== 1) {
         this.add(
           p,
-          `Invalid value: ${show(
-            v,
-          )}: ${p} in body must match exactly one schema in oneOf`,
+          () =>
+            `Invalid value: ${show(
+              v,
+            )}: ${p} in body must match exactly one schema in oneOf`,
         );
       }
     }
-    if (s.not && trial(s.not).length === 0) {
+    if (not && this.passes(not, v, p)) {
       this.add(
         p,
-        `Invalid value: ${show(
-          v,
-        )}: ${p} in body should not be valid against schema in not`,
+        () =>
+          `Invalid value: ${show(
+            v,
+          )}: ${p} in body should not be valid against schema in not`,
       );
     }
   }
@@ -546,31 +608,144 @@ export function validateAgainstSchema(
     rejectUnknownFields: options.rejectUnknownFields ?? true,
     validateRootMetadata: options.validateRootMetadata ?? false,
   });
-  v.node(openAPIV3Schema as JSONSchemaProps, obj, '', true);
+  v.node(uniform(openAPIV3Schema as JSONSchemaProps), obj, '', true);
   return v.problems;
 }
 
-/** Fills `default` values from the schema into `obj` in place, as the API server does on create and update. */
+/** Schemas as the validator reads them, by the schema objects they were made from. */
+const uniformSchemas = new WeakMap<object, JSONSchemaProps>();
+
+/**
+ * The schema with the fields the validator reads, every one present and always in the same
+ * order, down the whole tree (made once per schema). Schemas parsed from YAML come in hundreds of
+ * shapes, and reading their fields in those shapes cost more than the checks themselves.
+ */
+function uniform(schema: JSONSchemaProps): JSONSchemaProps {
+  if (!isPlainObject(schema)) return schema;
+  let u = uniformSchemas.get(schema);
+  if (u) return u;
+  const sub = (x: unknown) =>
+    isPlainObject(x) ? uniform(x as JSONSchemaProps) : undefined;
+  const subs = (x: unknown) =>
+    Array.isArray(x)
+      ? (x.map(sub).filter(Boolean) as JSONSchemaProps[])
+      : undefined;
+  u = {
+    type: schema.type,
+    format: schema.format,
+    properties: undefined,
+    additionalProperties:
+      typeof schema.additionalProperties === 'boolean'
+        ? schema.additionalProperties
+        : undefined,
+    items: undefined,
+    required: schema.required,
+    enum: schema.enum,
+    minimum: schema.minimum,
+    maximum: schema.maximum,
+    exclusiveMinimum: schema.exclusiveMinimum,
+    exclusiveMaximum: schema.exclusiveMaximum,
+    multipleOf: schema.multipleOf,
+    minLength: schema.minLength,
+    maxLength: schema.maxLength,
+    pattern: schema.pattern,
+    minItems: schema.minItems,
+    maxItems: schema.maxItems,
+    uniqueItems: schema.uniqueItems,
+    minProperties: schema.minProperties,
+    maxProperties: schema.maxProperties,
+    nullable: schema.nullable,
+    allOf: undefined,
+    anyOf: undefined,
+    oneOf: undefined,
+    not: undefined,
+    'x-kubernetes-preserve-unknown-fields':
+      schema['x-kubernetes-preserve-unknown-fields'],
+    'x-kubernetes-int-or-string': schema['x-kubernetes-int-or-string'],
+    'x-kubernetes-embedded-resource': schema['x-kubernetes-embedded-resource'],
+    'x-kubernetes-list-type': schema['x-kubernetes-list-type'],
+    'x-kubernetes-list-map-keys': schema['x-kubernetes-list-map-keys'],
+  };
+  // Registered before its parts, so a schema that refers to itself ends.
+  uniformSchemas.set(schema, u);
+  if (isPlainObject(schema.properties)) {
+    const properties: Record<string, JSONSchemaProps> = Object.create(null);
+    for (const [k, v] of Object.entries(schema.properties)) {
+      const child = sub(v);
+      if (child) properties[k] = child;
+    }
+    u.properties = properties;
+  }
+  u.additionalProperties =
+    sub(schema.additionalProperties) ?? u.additionalProperties;
+  u.items = sub(schema.items);
+  u.allOf = subs(schema.allOf);
+  u.anyOf = subs(schema.anyOf);
+  u.oneOf = subs(schema.oneOf);
+  u.not = sub(schema.not);
+  return u;
+}
+
+/** Where a schema's defaults are: the properties that have one or hold one, and the same for items and maps. */
+interface DefaultsPlan {
+  properties: Array<[string, JSONSchemaProps]>;
+  items?: JSONSchemaProps;
+  additionalProperties?: JSONSchemaProps;
+}
+
+/** Plans by schema object; null where nothing beneath declares a default (most of a schema). */
+const defaultsPlans = new WeakMap<JSONSchemaProps, DefaultsPlan | null>();
+
+function defaultsPlan(schema: JSONSchemaProps): DefaultsPlan | null {
+  const known = defaultsPlans.get(schema);
+  if (known !== undefined) return known;
+  defaultsPlans.set(schema, null); // a schema that refers to itself adds nothing
+  const holds = (sub: unknown): sub is JSONSchemaProps =>
+    isPlainObject(sub) && defaultsPlan(sub) !== null;
+  const properties = Object.entries(schema.properties ?? {}).filter(
+    ([, sub]) =>
+      isPlainObject(sub) && (sub.default !== undefined || holds(sub)),
+  );
+  const plan: DefaultsPlan = {
+    properties,
+    items: holds(schema.items) ? schema.items : undefined,
+    additionalProperties: holds(schema.additionalProperties)
+      ? schema.additionalProperties
+      : undefined,
+  };
+  const any =
+    properties.length > 0 ||
+    plan.items !== undefined ||
+    plan.additionalProperties !== undefined;
+  defaultsPlans.set(schema, any ? plan : null);
+  return any ? plan : null;
+}
+
+/**
+ * Fills `default` values from the schema into `obj` in place, as the API server does on create
+ * and update. Only the parts of the schema that hold defaults are walked.
+ */
 export function applyDefaults(
   schema: JSONSchemaProps | undefined,
   obj: unknown,
 ): void {
-  if (!schema) return;
+  const plan = schema && defaultsPlan(schema);
+  if (!plan) return;
   if (Array.isArray(obj)) {
-    if (schema.items) obj.forEach(item => applyDefaults(schema.items, item));
+    if (plan.items) for (const item of obj) applyDefaults(plan.items, item);
     return;
   }
   if (!isPlainObject(obj)) return;
-  for (const [k, sub] of Object.entries(schema.properties ?? {})) {
+  for (const [k, sub] of plan.properties) {
     if (obj[k] === undefined && sub.default !== undefined) {
       obj[k] = structuredClone(sub.default);
     }
     if (obj[k] !== undefined) applyDefaults(sub, obj[k]);
   }
-  if (isPlainObject(schema.additionalProperties)) {
+  if (plan.additionalProperties) {
     for (const k of Object.keys(obj)) {
       if (!schema.properties?.[k])
-        applyDefaults(schema.additionalProperties, obj[k]);
+        applyDefaults(plan.additionalProperties, obj[k]);
     }
   }
 }
