@@ -137,6 +137,74 @@ describe('serverSideApply', () => {
     spec: { template: { spec: { containers } }, ...extra },
   });
 
+  it('records the same fields on a create as on an apply over an object no one manages', () => {
+    const config = () =>
+      deploy(
+        [
+          { name: 'app', image: 'app:1', ports: [{ containerPort: 80 }] },
+          { name: 'sidecar', image: 's:1', args: ['-v', '-x'] },
+        ],
+        { replicas: 2, selector: { matchLabels: {} } },
+      );
+    const labelled = (o: any) => ({
+      ...o,
+      metadata: {
+        ...o.metadata,
+        labels: { team: 'a' },
+        finalizers: ['x/y'],
+      },
+      status: { ready: 1 },
+    });
+    const created = serverSideApply(undefined, labelled(config()), opts('a'));
+    // The same object, present but with no managers: the general path.
+    const bare = { metadata: { name: 'd' } };
+    const applied = serverSideApply(bare, labelled(config()), opts('a'));
+    expect(created.metadata.managedFields).toEqual(
+      applied.metadata.managedFields,
+    );
+    expect(JSON.stringify(created.metadata.managedFields[0].fieldsV1)).toBe(
+      JSON.stringify(applied.metadata.managedFields[0].fieldsV1),
+    );
+    expect(created.metadata.managedFields[0].fieldsV1).toEqual({
+      'f:metadata': {
+        'f:labels': { 'f:team': {} },
+        'f:finalizers': { 'v:"x/y"': {} },
+      },
+      'f:spec': {
+        'f:template': {
+          'f:spec': {
+            'f:containers': {
+              'k:{"name":"app"}': {
+                '.': {},
+                'f:name': {},
+                'f:image': {},
+                'f:ports': {
+                  'k:{"containerPort":80}': {
+                    '.': {},
+                    'f:containerPort': {},
+                  },
+                },
+              },
+              'k:{"name":"sidecar"}': {
+                '.': {},
+                'f:name': {},
+                'f:image': {},
+                'f:args': {},
+              },
+            },
+          },
+        },
+        'f:replicas': {},
+        'f:selector': { 'f:matchLabels': {} },
+      },
+    });
+    // Applying again over the created object takes the general path and keeps the record.
+    const again = serverSideApply(created, labelled(config()), opts('a'));
+    expect(again.metadata.managedFields).toEqual(
+      created.metadata.managedFields,
+    );
+  });
+
   it('merges associative lists per item and reports conflicts by path', () => {
     const a = serverSideApply(
       undefined,

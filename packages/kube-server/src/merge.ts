@@ -244,7 +244,33 @@ export function fieldSet(
   opts: { skipStatus?: boolean; onlyStatus?: boolean } = {},
 ): Map<string, FieldPath> {
   const out = new Map<string, FieldPath>();
-  const add = (p: FieldPath) => out.set(JSON.stringify(p), p);
+  forEachField(obj, shape, opts, p => out.set(JSON.stringify(p), p));
+  return out;
+}
+
+/**
+ * The same fields as `fieldSet`, as a FieldsV1 tree: what a manager that owns all of them
+ * records. Made directly, for objects created by an apply, whose new manager is the only one.
+ */
+export function fieldsTree(
+  obj: Obj,
+  shape: Shape,
+  opts: { skipStatus?: boolean; onlyStatus?: boolean } = {},
+): Obj {
+  const root: Obj = {};
+  forEachField(obj, shape, opts, p => {
+    let cur = root;
+    for (const seg of p) cur = cur[seg] ??= {};
+  });
+  return root;
+}
+
+function forEachField(
+  obj: Obj,
+  shape: Shape,
+  opts: { skipStatus?: boolean; onlyStatus?: boolean },
+  add: (p: FieldPath) => void,
+): void {
   const walk = (v: unknown, s: Shape, p: FieldPath, field: string) => {
     if (isObj(v)) {
       const keys = Object.keys(v);
@@ -284,7 +310,6 @@ export function fieldSet(
     }
     walk(v, shape.child(k), [`f:${k}`], k);
   }
-  return out;
 }
 
 /** A key field of an associative list item (`…k:{"name":"x"}, f:name`): it goes with the item, never alone. */
@@ -414,6 +439,8 @@ export interface ManagedFieldsEntry {
 interface Manager {
   entry: Omit<ManagedFieldsEntry, 'fieldsV1'>;
   set: Map<string, FieldPath>;
+  /** The set as a FieldsV1 tree already, when it was made as one (`set` is then empty). */
+  fields?: Obj;
 }
 
 function idOf(e: {
@@ -436,8 +463,8 @@ function readManagers(obj: Obj): Map<string, Manager> {
 function writeManagers(obj: Obj, managers: Map<string, Manager>) {
   const entries: ManagedFieldsEntry[] = [];
   for (const m of managers.values()) {
-    if (m.set.size === 0) continue;
-    entries.push({ ...m.entry, fieldsV1: toFieldsV1(m.set) });
+    const fieldsV1 = m.fields ?? toFieldsV1(m.set);
+    if (Object.keys(fieldsV1).length) entries.push({ ...m.entry, fieldsV1 });
   }
   obj.metadata ??= {};
   if (entries.length) obj.metadata.managedFields = entries;
@@ -558,7 +585,13 @@ export function serverSideApply(
       if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k))
         delete cfg[k];
   } else if (o.hasStatus) delete cfg.status;
-  const applied = fieldSet(cfg, o.shape, scope);
+  // With no manager yet (a create), there is nothing to conflict with or take back: the applied
+  // fields are only recorded, so they are made as the tree that is stored.
+  const fresh = managers.size === 0;
+  const applied = fresh
+    ? new Map<string, FieldPath>()
+    : fieldSet(cfg, o.shape, scope);
+  const fields = fresh ? fieldsTree(cfg, o.shape, scope) : undefined;
 
   const conflicts: Conflict[] = [];
   for (const [mid, m] of managers) {
@@ -631,6 +664,7 @@ export function serverSideApply(
       ...(o.subresource ? { subresource: o.subresource } : {}),
     },
     set: applied,
+    fields,
   });
   writeManagers(merged, managers);
   return merged;
