@@ -7,9 +7,9 @@
  * so peak RSS is the backend's own. Default fleet: 1,000 routing policies of 4 providers and 20
  * models, 1,000 access policies, 10,000 agents. BENCH_SCALE=0.1 runs a tenth of it;
  * BENCH_SAMPLES sets the number of latency samples (default 1000); BENCH_TIMEOUT_S bounds the
- * run (default 570 s); BENCH_CONCURRENCY sets aiGateway.concurrency (default 8); BENCH_CLIENT_SSA=1
- * also applies the same objects with the plugin's cluster client alone (client_ssa_seconds), to
- * tell the client's cost from the server's. The catalog runs on a throwaway PostgreSQL when
+ * run (default 570 s); BENCH_CONCURRENCY sets aiGateway.concurrency (default: the plugin's, 16);
+ * BENCH_CLIENT_SSA=1 also applies the same objects with the plugin's cluster client alone
+ * (client_ssa_seconds), to tell the client's cost from the server's. The catalog runs on a throwaway PostgreSQL when
  * Debian's server is installed (BENCH_DATABASE=sqlite forces SQLite). BENCH_AGENT_MAX_AGE_MS sets
  * aiGateway.agentDirectoryMaxAge (default: the plugin's); BENCH_SAMPLES_FILE writes the latency
  * samples, in the order taken, as JSON. The latency samples are taken by a client in a process of
@@ -438,7 +438,10 @@ async function main() {
             },
           }
         : {}),
-      concurrency: Number(process.env.BENCH_CONCURRENCY ?? '8'),
+      // The plugin's default unless set: what users run.
+      ...(process.env.BENCH_CONCURRENCY
+        ? { concurrency: Number(process.env.BENCH_CONCURRENCY) }
+        : {}),
     },
   });
   const fleetModule = createBackendModule({
@@ -702,7 +705,7 @@ async function main() {
       { name: 'direct', url: kubeUrl, token: TOKEN },
       {
         fieldManager: 'bench-direct',
-        maxConcurrency: Number(process.env.BENCH_CONCURRENCY ?? '8'),
+        maxConcurrency: Number(process.env.BENCH_CONCURRENCY ?? '16'),
       },
     );
     const t0 = Date.now();
