@@ -91,13 +91,41 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Conditions compared without lastTransitionTime (it changes only when status changes). */
-function sameStatus(a: unknown, b: unknown): boolean {
-  const norm = (s: any) =>
-    JSON.stringify(s ?? {}, (k, v) =>
-      k === 'lastTransitionTime' || k === 'observedAt' ? undefined : v,
+/** Fields a status keeps from the last write when nothing else changed. */
+const STATUS_TIMES = new Set(['lastTransitionTime', 'observedAt']);
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((x, i) => sameJson(x, b[i]))
     );
-  return norm(a) === norm(b);
+  }
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = (o: Record<string, unknown>) =>
+    Object.keys(o).filter(k => o[k] !== undefined && !STATUS_TIMES.has(k));
+  const kx = keys(x);
+  return (
+    kx.length === keys(y).length &&
+    kx.every(
+      k => Object.prototype.hasOwnProperty.call(y, k) && sameJson(x[k], y[k]),
+    )
+  );
+}
+
+/**
+ * Whether two statuses say the same, as JSON, apart from their times (lastTransitionTime
+ * changes only with a condition's status). Field order does not count: an API server writes
+ * a custom resource's fields in its own (sorted) order, and an order-sensitive comparison took
+ * every status read back as changed and wrote it again in every pass.
+ */
+export function sameStatus(a: unknown, b: unknown): boolean {
+  return sameJson(a ?? {}, b ?? {});
 }
 
 /** Keeps lastTransitionTime of conditions whose status did not change. */
