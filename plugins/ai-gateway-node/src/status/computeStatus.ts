@@ -238,7 +238,6 @@ function nameClash(
   others: PolicyLike[],
 ): string | undefined {
   const ns = policy.metadata.namespace ?? '';
-  const mine = routingObjectNames(policy);
   const older = others
     .filter(o => o.kind === ROUTING_POLICY_KIND && !isSelf(o, policy))
     .filter(
@@ -246,6 +245,9 @@ function nameClash(
         (o.metadata.namespace ?? '') === ns && comparePolicyAge(o, policy) < 0,
     )
     .sort(comparePolicyAge);
+  // Naming a policy's objects builds its intent: only when there is an older one to meet.
+  if (older.length === 0) return undefined;
+  const mine = routingObjectNames(policy);
   for (const o of older) {
     const shared = [...routingObjectNames(o)].filter(n => mine.has(n));
     if (shared.length) {
