@@ -290,6 +290,83 @@ describe('KubeClient request slots', () => {
     }
   }
 
+  it('reads watch lines cut anywhere between chunks, even inside a character', async () => {
+    const event = (type: string, name: string, rv: string, value: string) =>
+      `${JSON.stringify({
+        type,
+        object: {
+          kind: 'ConfigMap',
+          apiVersion: 'v1',
+          metadata: { name, namespace: 'default', resourceVersion: rv },
+          data: { greeting: value },
+        },
+      })}\n`;
+    const stream = Buffer.from(
+      event('ADDED', 'a', '2', 'héllo wörld') +
+        event('MODIFIED', 'a', '3', '日本語') +
+        event('DELETED', 'a', '4', 'bye'),
+    );
+    // Cut inside the multi-byte characters of both first lines, and just after a newline.
+    const first = stream.indexOf('é') + 1;
+    const second = stream.indexOf('本') + 2;
+    const third = stream.indexOf('\n', second) + 1;
+    const chunks = [
+      stream.subarray(0, first),
+      stream.subarray(first, second),
+      stream.subarray(second, third),
+      stream.subarray(third),
+    ];
+    await withServer(
+      2,
+      (req, res) => {
+        if (!req.url!.includes('watch=1')) {
+          res.end(
+            JSON.stringify({
+              kind: 'ConfigMapList',
+              apiVersion: 'v1',
+              metadata: { resourceVersion: '1' },
+              items: [],
+            }),
+          );
+          return;
+        }
+        res.writeHead(200);
+        let i = 0;
+        const next = () => {
+          if (i < chunks.length) {
+            res.write(chunks[i++]);
+            setTimeout(next, 20);
+          }
+        };
+        next();
+      },
+      async client => {
+        const events: WatchEvent[] = [];
+        const handle = client.watch(
+          'v1',
+          'ConfigMap',
+          { namespace: 'default' },
+          { onSync: () => {}, onEvent: ev => events.push(ev) },
+        );
+        for (let i = 0; i < 100 && events.length < 3; i++) {
+          await new Promise(r => setTimeout(r, 10));
+        }
+        handle.stop();
+        expect(
+          events.map(e => [
+            e.type,
+            e.object.metadata.resourceVersion,
+            (e.object as any).data.greeting,
+          ]),
+        ).toEqual([
+          ['ADDED', '2', 'héllo wörld'],
+          ['MODIFIED', '3', '日本語'],
+          ['DELETED', '4', 'bye'],
+        ]);
+      },
+    );
+  });
+
   it('keeps at most maxConcurrency requests in flight and serves a long queue first come, first served', async () => {
     let inFlight = 0;
     let most = 0;
@@ -384,7 +461,9 @@ describe('peekWatchLine', () => {
   it("reads a watch event's type and the object's resourceVersion without parsing it", () => {
     expect(
       peekWatchLine(
-        '{"type":"MODIFIED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"42"},"data":{"k":"say \\"resourceVersion\\":\\"7\\""}}}',
+        Buffer.from(
+          '{"type":"MODIFIED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"42"},"data":{"k":"say \\"resourceVersion\\":\\"7\\""}}}',
+        ),
       ),
     ).toEqual({ type: 'MODIFIED', resourceVersion: '42' });
   });
@@ -393,22 +472,28 @@ describe('peekWatchLine', () => {
     // A second key of that name (an annotation, a field of a custom resource): whose is which?
     expect(
       peekWatchLine(
-        '{"type":"ADDED","object":{"metadata":{"annotations":{"resourceVersion":"1"},"resourceVersion":"2"}}}',
+        Buffer.from(
+          '{"type":"ADDED","object":{"metadata":{"annotations":{"resourceVersion":"1"},"resourceVersion":"2"}}}',
+        ),
       ),
     ).toBeUndefined();
     // Another writer's layout: the type not first, or spaces after the colons.
     expect(
       peekWatchLine(
-        '{"object":{"metadata":{"resourceVersion":"2"}},"type":"ADDED"}',
+        Buffer.from(
+          '{"object":{"metadata":{"resourceVersion":"2"}},"type":"ADDED"}',
+        ),
       ),
     ).toBeUndefined();
     expect(
       peekWatchLine(
-        '{"type":"ADDED","object":{"metadata":{"resourceVersion": "2"}}}',
+        Buffer.from(
+          '{"type":"ADDED","object":{"metadata":{"resourceVersion": "2"}}}',
+        ),
       ),
     ).toBeUndefined();
     expect(
-      peekWatchLine('{"type":"ADDED","object":{"metadata":{}}}'),
+      peekWatchLine(Buffer.from('{"type":"ADDED","object":{"metadata":{}}}')),
     ).toBeUndefined();
   });
 });

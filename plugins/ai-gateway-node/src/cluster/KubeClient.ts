@@ -79,20 +79,29 @@ export interface WatchEvent {
 /** Own writes' answers kept for their watch echoes; those whose echo never comes age out. */
 const MAX_ECHOES = 4096;
 
-const EVENT_TYPE_PREFIX = '{"type":"';
-const RESOURCE_VERSION_KEY = '"resourceVersion":"';
+const EVENT_TYPE_PREFIX = Buffer.from('{"type":"');
+const RESOURCE_VERSION_KEY = Buffer.from('"resourceVersion":"');
+const QUOTE = 0x22;
+const NEWLINE = 0x0a;
 
 /**
- * The type and resourceVersion of a watch event line, read without parsing it, when the line
- * leaves no doubt: it starts with the type (as the API server writes it) and has exactly one
- * `"resourceVersion"` key (a quote inside a JSON string is escaped, so only keys match), which
- * is then the object's.
+ * The type and resourceVersion of a watch event line, read from its bytes without decoding or
+ * parsing it, when the line leaves no doubt: it starts with the type (as the API server writes
+ * it) and has exactly one `"resourceVersion"` key (a quote inside a JSON string is escaped, and
+ * no byte of a multi-byte UTF-8 character is ASCII, so only keys match), which is then the
+ * object's.
  */
 export function peekWatchLine(
-  line: string,
+  line: Buffer,
 ): { type: string; resourceVersion: string } | undefined {
-  if (!line.startsWith(EVENT_TYPE_PREFIX)) return undefined;
-  const typeEnd = line.indexOf('"', EVENT_TYPE_PREFIX.length);
+  const prefix = EVENT_TYPE_PREFIX.length;
+  if (
+    line.length < prefix ||
+    line.compare(EVENT_TYPE_PREFIX, 0, prefix, 0, prefix) !== 0
+  ) {
+    return undefined;
+  }
+  const typeEnd = line.indexOf(QUOTE, prefix);
   const at = line.indexOf(RESOURCE_VERSION_KEY);
   if (
     typeEnd < 0 ||
@@ -102,11 +111,11 @@ export function peekWatchLine(
     return undefined;
   }
   const start = at + RESOURCE_VERSION_KEY.length;
-  const end = line.indexOf('"', start);
+  const end = line.indexOf(QUOTE, start);
   if (end < 0) return undefined;
   return {
-    type: line.slice(EVENT_TYPE_PREFIX.length, typeEnd),
-    resourceVersion: line.slice(start, end),
+    type: line.toString('utf8', prefix, typeEnd),
+    resourceVersion: line.toString('utf8', start, end),
   };
 }
 
@@ -503,7 +512,7 @@ export class KubeClient {
 
   /** The answer of an own write the line is the watch event of, taken out of the kept ones. */
   private echoOf(
-    line: string,
+    line: Buffer,
     apiVersion: string,
     kind: string,
   ): WatchEvent | undefined {
@@ -717,39 +726,52 @@ export class KubeClient {
             );
             return;
           }
-          let buffer = '';
           let gone = false;
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffer += chunk;
-            let nl = buffer.indexOf('\n');
-            while (nl >= 0) {
-              const line = buffer.slice(0, nl).trim();
-              buffer = buffer.slice(nl + 1);
-              nl = buffer.indexOf('\n');
-              if (!line) continue;
-              const echo = this.echoOf(line, apiVersion, kind);
-              if (echo) {
-                onEvent(echo);
-                continue;
-              }
-              let ev: { type: string; object: any };
-              try {
-                ev = JSON.parse(line);
-              } catch {
-                continue;
-              }
-              if (ev.type === 'ERROR') {
-                if (ev.object?.code === 410) gone = true;
-                req.destroy();
-                continue;
-              }
-              if (ev.type === 'BOOKMARK') continue;
-              onEvent({
-                type: ev.type as WatchEvent['type'],
-                object: { ...ev.object, apiVersion, kind },
-              });
+          const onLine = (line: Buffer) => {
+            // An echo of an own write is known from the line's head: the rest is not even decoded.
+            const echo = this.echoOf(line, apiVersion, kind);
+            if (echo) {
+              onEvent(echo);
+              return;
             }
+            const text = line.toString('utf8').trim();
+            if (!text) return;
+            let ev: { type: string; object: any };
+            try {
+              ev = JSON.parse(text);
+            } catch {
+              return;
+            }
+            if (ev.type === 'ERROR') {
+              if (ev.object?.code === 410) gone = true;
+              req.destroy();
+              return;
+            }
+            if (ev.type === 'BOOKMARK') return;
+            onEvent({
+              type: ev.type as WatchEvent['type'],
+              object: { ...ev.object, apiVersion, kind },
+            });
+          };
+          // Lines are cut from the bytes; a line split across chunks is joined first.
+          let partial: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => {
+            let start = 0;
+            for (
+              let nl = chunk.indexOf(NEWLINE);
+              nl >= 0;
+              nl = chunk.indexOf(NEWLINE, start)
+            ) {
+              let line = chunk.subarray(start, nl);
+              if (partial.length) {
+                partial.push(line);
+                line = Buffer.concat(partial);
+                partial = [];
+              }
+              start = nl + 1;
+              onLine(line);
+            }
+            if (start < chunk.length) partial.push(chunk.subarray(start));
           });
           res.on('end', () => resolve(gone ? 'gone' : 'closed'));
           res.on('close', () => resolve(gone ? 'gone' : 'closed'));
