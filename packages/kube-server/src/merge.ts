@@ -258,11 +258,14 @@ export function fieldsTree(
   opts: { skipStatus?: boolean; onlyStatus?: boolean } = {},
 ): Obj {
   const root: Obj = {};
-  forEachField(obj, shape, opts, p => {
-    let cur = root;
-    for (const seg of p) cur = cur[seg] ??= {};
-  });
+  forEachField(obj, shape, opts, p => addToTree(root, p));
   return root;
+}
+
+/** Adds one path to a FieldsV1 tree. */
+function addToTree(root: Obj, p: FieldPath): void {
+  let cur = root;
+  for (const seg of p) cur = cur[seg] ??= {};
 }
 
 function forEachField(
@@ -405,10 +408,7 @@ export function displayPath(p: FieldPath): string {
 
 export function toFieldsV1(set: Map<string, FieldPath>): Obj {
   const root: Obj = {};
-  for (const p of set.values()) {
-    let cur = root;
-    for (const seg of p) cur = cur[seg] ??= {};
-  }
+  for (const p of set.values()) addToTree(root, p);
   return root;
 }
 

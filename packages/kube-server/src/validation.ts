@@ -465,19 +465,19 @@ class Validator {
       if (!(r in v)) this.add(join(p, r), () => 'Required value', 'required');
     }
     const embedded = s['x-kubernetes-embedded-resource'];
-    const preserve = s['x-kubernetes-preserve-unknown-fields'];
+    // Fields the schema does not declare are reported, unless it keeps or allows any.
+    const judgeUnknown =
+      structural &&
+      this.opts.rejectUnknownFields &&
+      s.additionalProperties !== true &&
+      !s['x-kubernetes-preserve-unknown-fields'] &&
+      hasStructure(s);
     // Nothing to judge per field (a branch that only lists required fields, a free-form map):
     // skip the walk.
     if (
       !s.properties &&
       !isPlainObject(s.additionalProperties) &&
-      !(
-        structural &&
-        this.opts.rejectUnknownFields &&
-        s.additionalProperties !== true &&
-        !preserve &&
-        hasStructure(s)
-      )
+      !judgeUnknown
     )
       return;
     const props = s.properties ?? {};
@@ -496,14 +496,9 @@ class Validator {
         this.node(props[k], v[k], child, structural);
       } else if (isPlainObject(s.additionalProperties)) {
         this.node(s.additionalProperties, v[k], `${p}[${k}]`, structural);
-      } else if (s.additionalProperties === true || preserve) {
-        continue;
-      } else if (p === '' && (k === 'apiVersion' || k === 'kind')) {
-        continue;
       } else if (
-        structural &&
-        this.opts.rejectUnknownFields &&
-        hasStructure(s)
+        judgeUnknown &&
+        !(p === '' && (k === 'apiVersion' || k === 'kind'))
       ) {
         this.add(child, () => `unknown field "${child}"`, 'unknown');
       }

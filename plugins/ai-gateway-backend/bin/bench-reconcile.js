@@ -9,11 +9,12 @@
  * BENCH_SAMPLES sets the number of latency samples (default 1000); BENCH_TIMEOUT_S bounds the
  * run (default 570 s); BENCH_CONCURRENCY sets aiGateway.concurrency (default: the plugin's, 16);
  * BENCH_CLIENT_SSA=1 also applies the same objects with the plugin's cluster client alone
- * (client_ssa_seconds), to tell the client's cost from the server's. The catalog runs on a throwaway PostgreSQL when
- * Debian's server is installed (BENCH_DATABASE=sqlite forces SQLite). BENCH_AGENT_MAX_AGE_MS sets
- * aiGateway.agentDirectoryMaxAge (default: the plugin's); BENCH_SAMPLES_FILE writes the latency
- * samples, in the order taken, as JSON. The latency samples are taken by a client in a process of
- * its own (`bench-latency-client.js`), as users' clients are. Prints `key: value` lines.
+ * (client_ssa_seconds), to tell the client's cost from the server's. The catalog runs on a
+ * throwaway PostgreSQL when Debian's server is installed (BENCH_DATABASE=sqlite forces SQLite).
+ * BENCH_AGENT_MAX_AGE_MS sets aiGateway.agentDirectoryMaxAge (default: the plugin's);
+ * BENCH_SAMPLES_FILE writes the latency samples, in the order taken, as JSON. The latency samples
+ * are taken by a client in a process of its own (`bench-latency-client.js`), as users' clients
+ * are. Prints `key: value` lines.
  */
 /* eslint-disable no-console */
 require('@backstage/cli/config/nodeTransform.cjs');
