@@ -367,6 +367,125 @@ describe('KubeClient request slots', () => {
     );
   });
 
+  it('knows the echo of its own write when the watch line comes before the answer, and keeps the order of events', async () => {
+    const object = (name: string, rv: string, value: string) => ({
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { name, namespace: 'default', resourceVersion: rv },
+      data: { k: value },
+    });
+    const line = (type: string, o: object) =>
+      `${JSON.stringify({ type, object: o })}\n`;
+    let watch: ServerResponse | undefined;
+    let ready = () => {};
+    const watching = new Promise<void>(r => {
+      ready = r;
+    });
+    const events: WatchEvent[] = [];
+    await withServer(
+      4,
+      (req, res) => {
+        if (req.method === 'GET' && !req.url!.includes('watch=1')) {
+          res.end(
+            JSON.stringify({
+              kind: 'ConfigMapList',
+              apiVersion: 'v1',
+              metadata: { resourceVersion: '1' },
+              items: [],
+            }),
+          );
+          return;
+        }
+        if (req.method === 'GET') {
+          res.writeHead(200);
+          res.flushHeaders();
+          watch = res;
+          ready();
+          return;
+        }
+        // The write's own event, then someone else's, reach the watch before the answer.
+        const name = req.url!.split('?')[0].split('/').pop()!;
+        if (name === 'mine') {
+          watch!.write(line('ADDED', object('mine', '5', 'a')));
+          watch!.write(line('MODIFIED', object('theirs', '6', 'b')));
+          setTimeout(
+            () => res.end(JSON.stringify(object('mine', '5', 'a'))),
+            50,
+          );
+        } else {
+          // Their change comes while this write is in flight; its answer comes late.
+          watch!.write(line('MODIFIED', object('theirs', '7', 'c')));
+          setTimeout(
+            () => res.end(JSON.stringify(object('late', '8', 'd'))),
+            600,
+          );
+          setTimeout(
+            () => watch!.write(line('ADDED', object('late', '8', 'd'))),
+            650,
+          );
+        }
+      },
+      async client => {
+        const handle = client.watch(
+          'v1',
+          'ConfigMap',
+          { namespace: 'default' },
+          { onSync: () => {}, onEvent: ev => events.push(ev) },
+        );
+        try {
+          await watching;
+          const answer = await client.apply({
+            ...object('mine', '', 'a'),
+            metadata: { name: 'mine', namespace: 'default' },
+          });
+          expect(
+            events.map(e => [e.object.metadata.name, e.echo ?? false]),
+          ).toEqual([
+            ['mine', true],
+            ['theirs', false],
+          ]);
+          // The echo is the write's answer itself.
+          expect(events[0].object).toBe(answer);
+          const started = Date.now();
+          const late = client.apply({
+            ...object('late', '', 'd'),
+            metadata: { name: 'late', namespace: 'default' },
+          });
+          // Their change waits no longer than the hold, not for the slow answer.
+          for (let i = 0; i < 100 && events.length < 3; i++) {
+            await new Promise(r => setTimeout(r, 10));
+          }
+          expect(Date.now() - started).toBeLessThan(550);
+          expect(events[2]).toMatchObject({
+            type: 'MODIFIED',
+            object: {
+              metadata: { name: 'theirs', resourceVersion: '7' },
+              data: { k: 'c' },
+            },
+          });
+          expect(events[2].echo).toBeUndefined();
+          await late;
+          for (let i = 0; i < 100 && events.length < 4; i++) {
+            await new Promise(r => setTimeout(r, 10));
+          }
+          expect(
+            events.map(e => [
+              e.object.metadata.resourceVersion,
+              e.echo ?? false,
+            ]),
+          ).toEqual([
+            ['5', true],
+            ['6', false],
+            ['7', false],
+            ['8', true],
+          ]);
+        } finally {
+          handle.stop();
+        }
+      },
+    );
+  });
+
   it('keeps at most maxConcurrency requests in flight and serves a long queue first come, first served', async () => {
     let inFlight = 0;
     let most = 0;

@@ -79,6 +79,13 @@ export interface WatchEvent {
 /** Own writes' answers kept for their watch echoes; those whose echo never comes age out. */
 const MAX_ECHOES = 4096;
 
+/**
+ * How long a watch line may wait for the answer of an own write in flight, when it may be that
+ * write's echo. Its answer is normally already in the socket (the API server answers a write
+ * before its watchers hear of it), but which of the two the event loop reads first is chance.
+ */
+const ECHO_HOLD_MS = 250;
+
 const EVENT_TYPE_PREFIX = Buffer.from('{"type":"');
 const RESOURCE_VERSION_KEY = Buffer.from('"resourceVersion":"');
 const QUOTE = 0x22;
@@ -117,6 +124,37 @@ export function peekWatchLine(
     type: line.toString('utf8', prefix, typeEnd),
     resourceVersion: line.toString('utf8', start, end),
   };
+}
+
+/**
+ * A watch's events in the order of their lines, also when a line waits to be known as an echo:
+ * the events after it wait with it.
+ */
+class InOrder {
+  private readonly waiting: { event?: WatchEvent; settled: boolean }[] = [];
+
+  constructor(private readonly deliver: (event: WatchEvent) => void) {}
+
+  /** A line read at once (undefined: it carried no event). */
+  push(event: WatchEvent | undefined) {
+    if (this.waiting.length) this.waiting.push({ event, settled: true });
+    else if (event) this.deliver(event);
+  }
+
+  /** A place for a line read later; calling what it returns fills it (once). */
+  reserve(): (event: WatchEvent | undefined) => void {
+    const place: { event?: WatchEvent; settled: boolean } = { settled: false };
+    this.waiting.push(place);
+    return event => {
+      if (place.settled) return;
+      place.event = event;
+      place.settled = true;
+      while (this.waiting.length && this.waiting[0].settled) {
+        const next = this.waiting.shift()!.event;
+        if (next) this.deliver(next);
+      }
+    };
+  }
 }
 
 export interface WatchHandle {
@@ -179,6 +217,17 @@ export class KubeClient {
    * someone else's change.
    */
   private readonly echoes = new Map<string, KubeObject>();
+  /** Own writes in flight by `apiVersion/kind`: a watch line of such a kind may be their echo. */
+  private readonly writing = new Map<string, number>();
+  /** Watch lines waiting for the answer of an own write in flight, by resourceVersion. */
+  private readonly held = new Map<
+    string,
+    {
+      kindKey: string;
+      timer?: NodeJS.Timeout;
+      finish: (answer: KubeObject | undefined) => void;
+    }
+  >();
 
   constructor(spec: ClusterSpec, options: KubeClientOptions) {
     this.spec = spec;
@@ -482,51 +531,99 @@ export class KubeClient {
       obj.metadata.namespace,
       obj.metadata.name,
     );
-    const answer = await this.request<KubeObject>(
-      'PATCH',
-      options.subresource ? `${p}/${options.subresource}` : p,
-      {
-        body: obj,
-        contentType: 'application/apply-patch+yaml',
-        query: {
-          fieldManager: this.opts.fieldManager,
-          force: options.force === false ? undefined : 'true',
+    const kindKey = `${obj.apiVersion}/${obj.kind}`;
+    this.writing.set(kindKey, (this.writing.get(kindKey) ?? 0) + 1);
+    try {
+      const answer = await this.request<KubeObject>(
+        'PATCH',
+        options.subresource ? `${p}/${options.subresource}` : p,
+        {
+          body: obj,
+          contentType: 'application/apply-patch+yaml',
+          query: {
+            fieldManager: this.opts.fieldManager,
+            force: options.force === false ? undefined : 'true',
+          },
+          retryConflict: options.force !== false,
+          urgent: options.urgent,
         },
-        retryConflict: options.force !== false,
-        urgent: options.urgent,
-      },
-    );
-    this.expectEcho(answer);
-    return answer;
+      );
+      this.expectEcho(answer);
+      return answer;
+    } finally {
+      const left = this.writing.get(kindKey)! - 1;
+      if (left) this.writing.set(kindKey, left);
+      else {
+        this.writing.delete(kindKey);
+        // With no own write of the kind in flight, a line still waiting is someone else's.
+        for (const h of [...this.held.values()]) {
+          if (h.kindKey === kindKey) h.finish(undefined);
+        }
+      }
+    }
   }
 
-  /** Keeps a write's answer for its watch event, when a watch of its kind is open. */
+  /**
+   * Hands a write's answer to its watch event: to the line already waiting for it, or else kept
+   * for the line to come, when a watch of its kind is open.
+   */
   private expectEcho(answer: KubeObject) {
     const rv = answer?.metadata?.resourceVersion;
-    if (!rv || !this.watched.has(`${answer.apiVersion}/${answer.kind}`)) return;
+    if (!rv) return;
+    const waiting = this.held.get(rv);
+    if (waiting) {
+      this.held.delete(rv);
+      waiting.finish(answer);
+      return;
+    }
+    if (!this.watched.has(`${answer.apiVersion}/${answer.kind}`)) return;
     this.echoes.set(rv, answer);
     if (this.echoes.size > MAX_ECHOES) {
       this.echoes.delete(this.echoes.keys().next().value!);
     }
   }
 
-  /** The answer of an own write the line is the watch event of, taken out of the kept ones. */
-  private echoOf(
-    line: Buffer,
+  /** The kept answer of an own write at `rv`, if it is of this kind, taken out of the kept ones. */
+  private takeEcho(
+    rv: string,
     apiVersion: string,
     kind: string,
-  ): WatchEvent | undefined {
-    if (this.echoes.size === 0) return undefined;
-    const peeked = peekWatchLine(line);
-    if (peeked?.type !== 'ADDED' && peeked?.type !== 'MODIFIED') {
-      return undefined;
-    }
-    const answer = this.echoes.get(peeked.resourceVersion);
+  ): KubeObject | undefined {
+    const answer = this.echoes.get(rv);
     if (answer?.apiVersion !== apiVersion || answer.kind !== kind) {
       return undefined;
     }
-    this.echoes.delete(peeked.resourceVersion);
-    return { type: peeked.type, object: answer, echo: true };
+    this.echoes.delete(rv);
+    return answer;
+  }
+
+  /**
+   * Waits, up to ECHO_HOLD_MS, for the answer of an own write at `rv`; `settle` gets the answer,
+   * or undefined when none came. Returns what settles it now (when the watch closes).
+   */
+  private holdForAnswer(
+    rv: string,
+    kindKey: string,
+    settle: (answer: KubeObject | undefined) => void,
+  ): () => void {
+    let done = false;
+    const hold = {
+      kindKey,
+      timer: undefined as NodeJS.Timeout | undefined,
+      finish: (answer: KubeObject | undefined) => {
+        if (done) return;
+        done = true;
+        clearTimeout(hold.timer);
+        if (this.held.get(rv) === hold) this.held.delete(rv);
+        settle(answer);
+      },
+    };
+    hold.timer = setTimeout(() => hold.finish(undefined), ECHO_HOLD_MS);
+    // Another watch of the kind (a different selector) waiting for the same answer lets it go:
+    // its line then reads as it always did without a kept answer, a change to look at.
+    this.held.get(rv)?.finish(undefined);
+    this.held.set(rv, hold);
+    return () => hold.finish(undefined);
   }
 
   /**
@@ -727,31 +824,72 @@ export class KubeClient {
             return;
           }
           let gone = false;
-          const onLine = (line: Buffer) => {
-            // An echo of an own write is known from the line's head: the rest is not even decoded.
-            const echo = this.echoOf(line, apiVersion, kind);
-            if (echo) {
-              onEvent(echo);
-              return;
-            }
+          /** A line's event; undefined for bookmarks and what is not an event. */
+          const parse = (line: Buffer): WatchEvent | undefined => {
             const text = line.toString('utf8').trim();
-            if (!text) return;
+            if (!text) return undefined;
             let ev: { type: string; object: any };
             try {
               ev = JSON.parse(text);
             } catch {
-              return;
+              return undefined;
             }
             if (ev.type === 'ERROR') {
               if (ev.object?.code === 410) gone = true;
               req.destroy();
-              return;
+              return undefined;
             }
-            if (ev.type === 'BOOKMARK') return;
-            onEvent({
+            if (ev.type === 'BOOKMARK') return undefined;
+            return {
               type: ev.type as WatchEvent['type'],
               object: { ...ev.object, apiVersion, kind },
-            });
+            };
+          };
+          const order = new InOrder(onEvent);
+          const holding = new Set<() => void>();
+          const kindKey = `${apiVersion}/${kind}`;
+          const onLine = (line: Buffer) => {
+            // An echo of an own write is known from the line's head: the rest is not even decoded.
+            const mayEcho = this.echoes.size > 0 || this.writing.has(kindKey);
+            const peeked = mayEcho ? peekWatchLine(line) : undefined;
+            if (peeked?.type !== 'ADDED' && peeked?.type !== 'MODIFIED') {
+              order.push(parse(line));
+              return;
+            }
+            const type = peeked.type;
+            const answer = this.takeEcho(
+              peeked.resourceVersion,
+              apiVersion,
+              kind,
+            );
+            if (answer) {
+              order.push({ type, object: answer, echo: true });
+              return;
+            }
+            if (!this.writing.has(kindKey)) {
+              order.push(parse(line));
+              return;
+            }
+            // Maybe the echo of a write whose answer has not been read yet: it keeps its place.
+            const place = order.reserve();
+            const release = this.holdForAnswer(
+              peeked.resourceVersion,
+              kindKey,
+              a => {
+                holding.delete(release);
+                place(
+                  a?.apiVersion === apiVersion && a.kind === kind
+                    ? { type, object: a, echo: true }
+                    : parse(line),
+                );
+              },
+            );
+            holding.add(release);
+          };
+          const ended = () => {
+            // Lines still waiting for an answer are read as they are, in their order.
+            for (const release of [...holding]) release();
+            resolve(gone ? 'gone' : 'closed');
           };
           // Lines are cut from the bytes; a line split across chunks is joined first.
           let partial: Buffer[] = [];
@@ -773,9 +911,9 @@ export class KubeClient {
             }
             if (start < chunk.length) partial.push(chunk.subarray(start));
           });
-          res.on('end', () => resolve(gone ? 'gone' : 'closed'));
-          res.on('close', () => resolve(gone ? 'gone' : 'closed'));
-          res.on('error', () => resolve(gone ? 'gone' : 'closed'));
+          res.on('end', ended);
+          res.on('close', ended);
+          res.on('error', ended);
         },
       );
       onRequest(req);
