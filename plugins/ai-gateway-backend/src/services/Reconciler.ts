@@ -25,7 +25,6 @@ import {
   isOwnedBy,
   labelValue,
   objectKey,
-  withoutManagedFields,
 } from '@kagenti/backstage-plugin-ai-gateway-node';
 import { Engine, ObservedCluster, RenderOutcome } from './engine';
 import { PolicyIndex, PolicyRecord, RenderedObjectState } from './PolicyIndex';
@@ -664,7 +663,7 @@ export class Reconciler {
         }; rename the policy or delete the existing resource`,
       );
     }
-    const object = withoutManagedFields(await client.apply(d.resource));
+    const object = await client.apply(d.resource);
     return {
       object: {
         ...object,
@@ -928,9 +927,8 @@ export class Reconciler {
               // else must not be adopted by server-side apply (and pruned with the policy later).
               if (!liveObj)
                 this.refuseForeignObject(obj, await existingByName(obj));
-              // Kept for the rest of the pass; its managedFields would only be garbage later.
               const result: KubeObject = {
-                ...withoutManagedFields(await client.apply(obj)),
+                ...(await client.apply(obj)),
                 apiVersion: obj.apiVersion,
                 kind: obj.kind,
               };

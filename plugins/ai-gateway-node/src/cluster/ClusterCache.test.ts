@@ -31,14 +31,21 @@ describe('ClusterCache', () => {
       metadata: { name, namespace: 'default', labels: { fields: 'yes' } },
       data: { k: name },
     });
-    const listed = await client.apply(configMap('listed'));
-    expect(listed.metadata.managedFields).toBeDefined();
+    // Written by someone else, so that the watch reads it whole rather than as an echo.
+    const other = new KubeClient(
+      { name: 'c', url: server.url, token: 't' },
+      { fieldManager: 'someone-else' },
+    );
+    await other.apply(configMap('listed'));
+    const stored = await client.get('v1', 'ConfigMap', 'default', 'listed');
+    expect(stored.metadata.managedFields).toBeDefined();
     const cache = new ClusterCache(client);
     cache.track('v1', 'ConfigMap', { labelSelector: 'fields=yes' });
     const cached = () =>
       cache.list('v1', 'ConfigMap', { labelSelector: 'fields=yes' }) ?? [];
     expect(await waitFor(() => cached().length === 1)).toBe(true);
-    await client.apply(configMap('watched'));
+    await other.apply(configMap('watched'));
+    other.close();
     expect(await waitFor(() => cached().length === 2)).toBe(true);
     for (const o of cached()) {
       expect(o.metadata.managedFields).toBeUndefined();

@@ -2,12 +2,14 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
+import { withoutManagedFieldsText } from './managedFieldsText';
 import {
   ClusterSpec,
   KubeApiError,
   KubeObject,
   RequestStats,
   ResourceInfo,
+  withoutManagedFields,
 } from './types';
 
 export interface KubeClientOptions {
@@ -32,6 +34,8 @@ export interface RequestOptions {
   retryConflict?: boolean;
   /** Served before the other requests waiting for a slot. */
   urgent?: boolean;
+  /** The answer is parsed without its metadata.managedFields (see withoutManagedFieldsText). */
+  withoutManagedFields?: boolean;
 }
 
 /**
@@ -424,7 +428,12 @@ export class KubeClient {
           options.contentType,
         );
         if (res.status >= 200 && res.status < 300) {
-          return (res.body ? JSON.parse(res.body) : {}) as T;
+          if (!res.body) return {} as T;
+          return JSON.parse(
+            options.withoutManagedFields
+              ? withoutManagedFieldsText(res.body)
+              : res.body,
+          ) as T;
         }
         failure = toApiError(
           res.status,
@@ -520,7 +529,10 @@ export class KubeClient {
     return `${root}${ns}/${r.plural}${n}`;
   }
 
-  /** Server-side apply with the client's field manager. */
+  /**
+   * Server-side apply with the client's field manager. The answer comes without its
+   * managedFields, which are cut out before it is parsed.
+   */
   async apply(
     obj: KubeObject,
     options: { force?: boolean; subresource?: 'status'; urgent?: boolean } = {},
@@ -534,19 +546,22 @@ export class KubeClient {
     const kindKey = `${obj.apiVersion}/${obj.kind}`;
     this.writing.set(kindKey, (this.writing.get(kindKey) ?? 0) + 1);
     try {
-      const answer = await this.request<KubeObject>(
-        'PATCH',
-        options.subresource ? `${p}/${options.subresource}` : p,
-        {
-          body: obj,
-          contentType: 'application/apply-patch+yaml',
-          query: {
-            fieldManager: this.opts.fieldManager,
-            force: options.force === false ? undefined : 'true',
+      const answer = withoutManagedFields(
+        await this.request<KubeObject>(
+          'PATCH',
+          options.subresource ? `${p}/${options.subresource}` : p,
+          {
+            body: obj,
+            contentType: 'application/apply-patch+yaml',
+            query: {
+              fieldManager: this.opts.fieldManager,
+              force: options.force === false ? undefined : 'true',
+            },
+            retryConflict: options.force !== false,
+            urgent: options.urgent,
+            withoutManagedFields: true,
           },
-          retryConflict: options.force !== false,
-          urgent: options.urgent,
-        },
+        ),
       );
       this.expectEcho(answer);
       return answer;
