@@ -1172,7 +1172,9 @@ export class Reconciler {
     if (this.deps.settings.mode === 'external') {
       return { valid: true, problems: [], objects: [resource], diff };
     }
-    const outcome = await this.deps.engine.render(policy, observed);
+    const outcome = await this.deps.engine.render(policy, observed, {
+      hypothetical: true,
+    });
     const wanted = new Set(outcome.retain);
     for (const raw of outcome.objects) {
       const obj = this.withInstanceLabel(raw);

@@ -34,7 +34,16 @@ export interface Engine {
   renderedKinds: Array<{ apiVersion: string; kind: string }>;
   /** Trust bundle ConfigMaps a policy reads, as `namespace/name`. */
   bundleRefs(policy: KubeObject): string[];
-  render(policy: KubeObject, observed: ObservedCluster): Promise<RenderOutcome>;
+  /**
+   * The objects of a policy as it is in the cluster. A `hypothetical` policy (a dry-run's, whose
+   * spec is not the one its generation stands for) is rendered on its own, neither taken from
+   * nor kept for the renders of the cluster's policies.
+   */
+  render(
+    policy: KubeObject,
+    observed: ObservedCluster,
+    options?: { hypothetical?: boolean },
+  ): Promise<RenderOutcome>;
   /**
    * Called once a policy's rendered objects are applied: the cluster now holds what the last
    * render asked for, so that render stays valid for the state just written.

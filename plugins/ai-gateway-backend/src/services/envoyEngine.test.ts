@@ -65,7 +65,12 @@ function observedWith(bundle: string): ObservedCluster {
         {
           apiVersion: 'gateway.networking.k8s.io/v1',
           kind: 'Gateway',
-          metadata: { name: 'ai-gateway', namespace: 'team1', uid: 'g-1' },
+          metadata: {
+            name: 'ai-gateway',
+            namespace: 'team1',
+            uid: 'g-1',
+            generation: 1,
+          },
           spec: {
             gatewayClassName: 'envoy-ai-gateway',
             listeners: [{ name: 'https', protocol: 'HTTPS', port: 8443 }],
@@ -127,6 +132,50 @@ describe('the Envoy AI Gateway engine', () => {
       time = start + later;
       expect(await engine.render(routingPolicy, observed)).toBe(first);
     }
+  });
+
+  it('renders a policy again when its generation, its bundle or its gateway changes; a dry-run render is its own', async () => {
+    time = start;
+    const observed = observedWith(bundle);
+    const policy = accessPolicy({ name: 'my-server-cert' });
+    const first = await engine.render(policy, observed);
+    // The same policy read again: the same render.
+    expect(
+      await engine.render(JSON.parse(JSON.stringify(policy)), observed),
+    ).toBe(first);
+    // A dry-run's spec under the same generation is rendered apart and changes nothing here.
+    const what = {
+      ...policy,
+      spec: {
+        ...(policy.spec as any),
+        mtls: { ...(policy.spec as any).mtls, allowedSubjects: [] },
+      },
+    };
+    const hypothetical = await engine.render(what, observed, {
+      hypothetical: true,
+    });
+    expect(hypothetical).not.toBe(first);
+    expect(await engine.render(policy, observed)).toBe(first);
+    // A new generation, a new version of the bundle's ConfigMap, a new gateway generation.
+    const changed = {
+      ...policy,
+      metadata: { ...policy.metadata, generation: 2 },
+    };
+    const second = await engine.render(changed, observed);
+    expect(second).not.toBe(first);
+    const cm = observed.configMaps.get('spire/spire-bundle')!;
+    observed.configMaps.set('spire/spire-bundle', {
+      ...cm,
+      metadata: { ...cm.metadata, resourceVersion: '2' },
+    });
+    const third = await engine.render(changed, observed);
+    expect(third).not.toBe(second);
+    const gw = observed.gateways.get('team1/ai-gateway')!;
+    observed.gateways.set('team1/ai-gateway', {
+      ...gw,
+      metadata: { ...gw.metadata, generation: 2 },
+    });
+    expect(await engine.render(changed, observed)).not.toBe(third);
   });
 
   it('renders an access policy again when its server certificate is due for renewal, not before', async () => {

@@ -72,10 +72,12 @@ export function createEnvoyEngine(options: {
   const fingerprintOf = (policy: KubeObject, observed: ObservedCluster) => {
     const namespace = policy.metadata.namespace ?? '';
     const spec = policy.spec as any;
+    // An object's generation (or a ConfigMap's resourceVersion) stands for its content: the API
+    // server changes it with every change of the spec. Only without one is the spec itself taken.
+    // (Writing out every spec and trust bundle was a tenth of a pass over an unchanged fleet.)
     const parts: unknown[] = [
       policy.metadata.uid,
-      policy.metadata.generation,
-      policy.spec,
+      policy.metadata.generation ?? policy.spec,
     ];
     if (policy.kind === ACCESS_POLICY_KIND) {
       const ref = bundleRefOf(policy);
@@ -97,11 +99,11 @@ export function createEnvoyEngine(options: {
         cm
           ? [
               cm.metadata.uid,
-              cm.metadata.resourceVersion,
-              ref && (cm.data as any)?.[ref.key],
+              cm.metadata.resourceVersion ??
+                (ref && (cm.data as any)?.[ref.key]),
             ]
           : null,
-        gw ? [gw.metadata.uid, gw.spec] : null,
+        gw ? [gw.metadata.uid, gw.metadata.generation ?? gw.spec] : null,
         server ? [server.metadata.uid, server.metadata.resourceVersion] : null,
       );
     }
@@ -230,7 +232,8 @@ export function createEnvoyEngine(options: {
       return ref ? [`${ref.namespace}/${ref.name}`] : [];
     },
 
-    async render(policy, observed): Promise<RenderOutcome> {
+    async render(policy, observed, renderOptions): Promise<RenderOutcome> {
+      if (renderOptions?.hypothetical) return renderNow(policy, observed);
       const key = `${observed.cluster}/${policy.kind}/${policy.metadata.namespace}/${policy.metadata.name}`;
       const fingerprint = fingerprintOf(policy, observed);
       const hit = memo.get(key);
