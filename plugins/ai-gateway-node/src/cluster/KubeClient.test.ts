@@ -253,7 +253,8 @@ describe('KubeClient against kube-server over HTTP', () => {
 describe('KubeClient request slots', () => {
   /**
    * A client with `maxConcurrency` slots against a bare HTTP server answering with `handle`
-   * (discovery of ConfigMaps is answered for it), for the duration of `use`.
+   * (discovery of ConfigMaps and the list of those of `default`, empty, are answered for it), for
+   * the duration of `use`.
    */
   async function withServer(
     maxConcurrency: number,
@@ -268,6 +269,15 @@ describe('KubeClient request slots', () => {
             resources: [
               { name: 'configmaps', kind: 'ConfigMap', namespaced: true },
             ],
+          }),
+        );
+      } else if (req.url === '/api/v1/namespaces/default/configmaps') {
+        res.end(
+          JSON.stringify({
+            kind: 'ConfigMapList',
+            apiVersion: 'v1',
+            metadata: { resourceVersion: '1' },
+            items: [],
           }),
         );
       } else {
@@ -319,17 +329,6 @@ describe('KubeClient request slots', () => {
     await withServer(
       2,
       (req, res) => {
-        if (!req.url!.includes('watch=1')) {
-          res.end(
-            JSON.stringify({
-              kind: 'ConfigMapList',
-              apiVersion: 'v1',
-              metadata: { resourceVersion: '1' },
-              items: [],
-            }),
-          );
-          return;
-        }
         res.writeHead(200);
         let i = 0;
         const next = () => {
@@ -385,17 +384,6 @@ describe('KubeClient request slots', () => {
     await withServer(
       4,
       (req, res) => {
-        if (req.method === 'GET' && !req.url!.includes('watch=1')) {
-          res.end(
-            JSON.stringify({
-              kind: 'ConfigMapList',
-              apiVersion: 'v1',
-              metadata: { resourceVersion: '1' },
-              items: [],
-            }),
-          );
-          return;
-        }
         if (req.method === 'GET') {
           res.writeHead(200);
           res.flushHeaders();
