@@ -328,7 +328,7 @@ describe('KubeClient request slots', () => {
     ];
     await withServer(
       2,
-      (req, res) => {
+      (_req, res) => {
         res.writeHead(200);
         let i = 0;
         const next = () => {
