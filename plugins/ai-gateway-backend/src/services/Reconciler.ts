@@ -228,6 +228,7 @@ export class Reconciler {
   private readonly desiredKeys = new Map<string, Set<string>>();
   /** When each owned policy resource was first found without its catalog entity. */
   private readonly missingSince = new Map<string, number>();
+  private readonly labelled = new WeakMap<KubeObject, KubeObject>();
   private readonly diffs = new WeakMap<
     KubeObject,
     { uid?: string; resourceVersion?: string; differences: string[] }
@@ -899,55 +900,61 @@ export class Reconciler {
         objectErrors.set(key, errors);
         const states: RenderedObjectState[] = [];
         objectStates.set(key, states);
-        await Promise.all(
-          outcome.objects.map(async raw => {
-            const obj = this.withInstanceLabel(raw);
-            const k = objectKey(obj);
-            wantedObjects.add(k);
-            const liveObj = observed.owned.get(k);
-            const differences = liveObj
-              ? this.differences(raw, obj, liveObj)
-              : undefined;
-            const state: RenderedObjectState = {
-              apiVersion: obj.apiVersion,
-              kind: obj.kind,
-              name: obj.metadata.name,
-              namespace: obj.metadata.namespace ?? '',
-              drift: driftOf(liveObj, differences),
-              differences: differences?.length ? differences : undefined,
-              accepted: acceptance(liveObj as any)?.accepted,
-            };
-            states.push(state);
-            if (state.drift === 'in-sync') {
-              report.unchanged++;
-              return;
-            }
-            try {
-              // Not among this instance's labelled objects: one of the same name made by someone
-              // else must not be adopted by server-side apply (and pruned with the policy later).
-              if (!liveObj)
-                this.refuseForeignObject(obj, await existingByName(obj));
-              const result: KubeObject = {
-                ...(await client.apply(obj)),
-                apiVersion: obj.apiVersion,
-                kind: obj.kind,
-              };
-              observed.owned.set(k, result);
-              report.applied++;
-              // Compared with what the server answered: the next pass finds this version in its
-              // cache and need not compare again, and a field the server will not take as asked
-              // shows as drift now rather than as a write in every pass.
-              const left = this.differences(raw, obj, result);
-              state.drift = left.length ? 'drifted' : 'in-sync';
-              state.differences = left.length ? left : undefined;
-              state.accepted = acceptance(result as any)?.accepted;
-              state.repaired = liveObj ? 'drifted' : 'missing';
-            } catch (e) {
-              errors.set(k, errorText(e));
-              state.error = errorText(e);
-            }
-          }),
-        );
+        // Objects in sync cost no promise: a pass over an unchanged fleet checks tens of
+        // thousands of them.
+        const applying: Promise<void>[] = [];
+        for (const raw of outcome.objects) {
+          const obj = this.withInstanceLabel(raw);
+          const k = objectKey(obj);
+          wantedObjects.add(k);
+          const liveObj = observed.owned.get(k);
+          const differences = liveObj
+            ? this.differences(raw, obj, liveObj)
+            : undefined;
+          const state: RenderedObjectState = {
+            apiVersion: obj.apiVersion,
+            kind: obj.kind,
+            name: obj.metadata.name,
+            namespace: obj.metadata.namespace ?? '',
+            drift: driftOf(liveObj, differences),
+            differences: differences?.length ? differences : undefined,
+            accepted: acceptance(liveObj as any)?.accepted,
+          };
+          states.push(state);
+          if (state.drift === 'in-sync') {
+            report.unchanged++;
+            continue;
+          }
+          applying.push(
+            (async () => {
+              try {
+                // Not among this instance's labelled objects: one of the same name made by someone
+                // else must not be adopted by server-side apply (and pruned with the policy later).
+                if (!liveObj)
+                  this.refuseForeignObject(obj, await existingByName(obj));
+                const result: KubeObject = {
+                  ...(await client.apply(obj)),
+                  apiVersion: obj.apiVersion,
+                  kind: obj.kind,
+                };
+                observed.owned.set(k, result);
+                report.applied++;
+                // Compared with what the server answered: the next pass finds this version in its
+                // cache and need not compare again, and a field the server will not take as asked
+                // shows as drift now rather than as a write in every pass.
+                const left = this.differences(raw, obj, result);
+                state.drift = left.length ? 'drifted' : 'in-sync';
+                state.differences = left.length ? left : undefined;
+                state.accepted = acceptance(result as any)?.accepted;
+                state.repaired = liveObj ? 'drifted' : 'missing';
+              } catch (e) {
+                errors.set(k, errorText(e));
+                state.error = errorText(e);
+              }
+            })(),
+          );
+        }
+        await Promise.all(applying);
         if (errors.size === 0) engine.applied?.(live, observed);
         await writeStatus(d);
       }),
@@ -1046,18 +1053,27 @@ export class Reconciler {
     return differences;
   }
 
+  /**
+   * A rendered object with this instance's labels, made once for each: a render kept from an
+   * earlier pass gives the same objects again.
+   */
   private withInstanceLabel(o: KubeObject): KubeObject {
-    return {
-      ...o,
-      metadata: {
-        ...o.metadata,
-        labels: {
-          ...o.metadata.labels,
-          [LABELS.managedBy]: LABELS.managedByValue,
-          [LABELS.instance]: this.deps.settings.instance,
+    let labelled = this.labelled.get(o);
+    if (!labelled) {
+      labelled = {
+        ...o,
+        metadata: {
+          ...o.metadata,
+          labels: {
+            ...o.metadata.labels,
+            [LABELS.managedBy]: LABELS.managedByValue,
+            [LABELS.instance]: this.deps.settings.instance,
+          },
         },
-      },
-    };
+      };
+      this.labelled.set(o, labelled);
+    }
+    return labelled;
   }
 
   private record(
