@@ -706,7 +706,10 @@ async function main() {
       { name: 'direct', url: kubeUrl, token: TOKEN },
       {
         fieldManager: 'bench-direct',
-        maxConcurrency: Number(process.env.BENCH_CONCURRENCY ?? '16'),
+        // The client's default unless set, as for the reconciler above.
+        ...(process.env.BENCH_CONCURRENCY
+          ? { maxConcurrency: Number(process.env.BENCH_CONCURRENCY) }
+          : {}),
       },
     );
     const t0 = Date.now();
