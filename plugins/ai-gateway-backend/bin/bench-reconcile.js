@@ -12,7 +12,9 @@
  * (client_ssa_seconds), to tell the client's cost from the server's. The catalog runs on a
  * throwaway PostgreSQL when Debian's server is installed (BENCH_DATABASE=sqlite forces SQLite).
  * BENCH_AGENT_MAX_AGE_MS sets aiGateway.agentDirectoryMaxAge (default: the plugin's);
- * BENCH_SAMPLES_FILE writes the latency samples, in the order taken, as JSON. The latency samples
+ * BENCH_SAMPLES_FILE writes the latency samples, in the order taken, as JSON. BENCH_TIMELINE=1
+ * writes to stderr, every 250 ms of the cold pass, the CPU used by the backend, kube-server and
+ * the whole machine (to tell which one bounds it). The latency samples
  * are taken by a client in a process of its own (`bench-latency-client.js`), as users' clients
  * are. Prints `key: value` lines.
  */
@@ -119,20 +121,54 @@ function startKube(kubeconfig) {
 
 /**
  * CPU seconds used so far (user + system, every thread) by this process, which runs the backend,
- * and by kube-server. On this shared VM they vary far less than wall time.
+ * by kube-server, and by the whole machine (every process, and the kernel's own work: more than
+ * the two together means something else took CPU during the measured phase). On this shared VM
+ * the first two vary far less than wall time.
  */
 function cpuSeconds() {
   const own = process.cpuUsage();
   let kube = NaN;
+  let machine = NaN;
   try {
     // /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (100 per second).
     const stat = fs.readFileSync(`/proc/${kubeChild.pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     kube = (Number(fields[11]) + Number(fields[12])) / 100;
+    // /proc/stat's first line: the ticks of all CPUs by state; all but idle and iowait are busy.
+    const ticks = fs
+      .readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    machine = (ticks.reduce((a, b) => a + b, 0) - ticks[3] - ticks[4]) / 100;
   } catch {
     // not Linux: only the backend's figure
   }
-  return { backend: (own.user + own.system) / 1e6, kube };
+  return { backend: (own.user + own.system) / 1e6, kube, machine };
+}
+
+/** With BENCH_TIMELINE set, writes each process's share of a core every 250 ms until stopped. */
+function cpuTimeline() {
+  if (!process.env.BENCH_TIMELINE) return () => {};
+  const t0 = Date.now();
+  let last = { ...cpuSeconds(), at: t0 };
+  const timer = setInterval(() => {
+    // Over the time that really passed: a busy event loop runs the timer late.
+    const now = { ...cpuSeconds(), at: Date.now() };
+    const pct = k =>
+      `${Math.round(
+        ((now[k] - last[k]) / ((now.at - last.at) / 1000)) * 100,
+      )}%`;
+    process.stderr.write(
+      `timeline ${((now.at - t0) / 1000).toFixed(2)}s backend ${pct(
+        'backend',
+      )} kube-server ${pct('kube')} machine ${pct('machine')}\n`,
+    );
+    last = now;
+  }, 250);
+  return () => clearInterval(timer);
 }
 
 const b64 = s => Buffer.from(s).toString('base64');
@@ -576,8 +612,10 @@ async function main() {
   await settle();
   log('cold pass');
   const cpuBefore = cpuSeconds();
+  const stopTimeline = cpuTimeline();
   const cold = await pass();
   const cpuAfter = cpuSeconds();
+  stopTimeline();
   if (!cold.clusters.every(c => c.ok))
     throw new Error(`cold pass failed: ${JSON.stringify(cold.clusters)}`);
   await settle();
@@ -653,6 +691,10 @@ async function main() {
     'cold_kube_server_cpu_seconds',
     (cpuAfter.kube - cpuBefore.kube).toFixed(2),
   );
+  print(
+    'cold_machine_cpu_seconds',
+    (cpuAfter.machine - cpuBefore.machine).toFixed(2),
+  );
   print('steady_seconds', (steady.durationMs / 1000).toFixed(3));
   print('steady_requests', sum(steady, 'requests'));
   print('steady_writes', sum(steady, 'writes'));
@@ -681,12 +723,17 @@ async function main() {
     return (Date.now() - t0) / 1000;
   };
   log(`kubectl apply --server-side of ${items.length} objects`);
-  const kubeBefore = cpuSeconds().kube;
+  const kubectlBefore = cpuSeconds();
   const kubectlCold = kubectl();
+  const kubectlAfter = cpuSeconds();
   print('kubectl_ssa_seconds', kubectlCold.toFixed(2));
   print(
     'kubectl_kube_server_cpu_seconds',
-    (cpuSeconds().kube - kubeBefore).toFixed(2),
+    (kubectlAfter.kube - kubectlBefore.kube).toFixed(2),
+  );
+  print(
+    'kubectl_machine_cpu_seconds',
+    (kubectlAfter.machine - kubectlBefore.machine).toFixed(2),
   );
   log('kubectl re-apply of the same objects');
   const kubectlAgain = kubectl();
