@@ -135,12 +135,13 @@ function cpuSeconds() {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     kube = (Number(fields[11]) + Number(fields[12])) / 100;
     // /proc/stat's first line: the ticks of all CPUs by state; all but idle and iowait are busy.
+    // The first eight states only: guest time, after them, is counted in user time already.
     const ticks = fs
       .readFileSync('/proc/stat', 'utf8')
       .split('\n', 1)[0]
       .trim()
       .split(/\s+/)
-      .slice(1)
+      .slice(1, 9)
       .map(Number);
     machine = (ticks.reduce((a, b) => a + b, 0) - ticks[3] - ticks[4]) / 100;
   } catch {
