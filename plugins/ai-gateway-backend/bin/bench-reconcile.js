@@ -13,10 +13,10 @@
  * throwaway PostgreSQL when Debian's server is installed (BENCH_DATABASE=sqlite forces SQLite).
  * BENCH_AGENT_MAX_AGE_MS sets aiGateway.agentDirectoryMaxAge (default: the plugin's);
  * BENCH_SAMPLES_FILE writes the latency samples, in the order taken, as JSON. BENCH_TIMELINE=1
- * writes to stderr, every 250 ms of the cold pass, the CPU used by the backend, kube-server and
- * the whole machine (to tell which one bounds it). The latency samples
- * are taken by a client in a process of its own (`bench-latency-client.js`), as users' clients
- * are. Prints `key: value` lines.
+ * writes to stderr, every 250 ms of the cold pass, the CPU used by the backend (and how busy its
+ * event loop was), kube-server and the whole machine (to tell which one bounds it). The latency
+ * samples are taken by a client in a process of its own (`bench-latency-client.js`), as users'
+ * clients are. Prints `key: value` lines.
  */
 /* eslint-disable no-console */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -153,8 +153,10 @@ function cpuSeconds() {
 /** With BENCH_TIMELINE set, writes each process's share of a core every 250 ms until stopped. */
 function cpuTimeline() {
   if (!process.env.BENCH_TIMELINE) return () => {};
+  const { performance } = require('node:perf_hooks');
   const t0 = Date.now();
   let last = { ...cpuSeconds(), at: t0 };
+  let loop = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     // Over the time that really passed: a busy event loop runs the timer late.
     const now = { ...cpuSeconds(), at: Date.now() };
@@ -162,10 +164,15 @@ function cpuTimeline() {
       `${Math.round(
         ((now[k] - last[k]) / ((now.at - last.at) / 1000)) * 100,
       )}%`;
+    // The backend's main thread alone (its process figure adds GC and I/O threads).
+    const busy = performance.eventLoopUtilization(loop).utilization;
+    loop = performance.eventLoopUtilization();
     process.stderr.write(
       `timeline ${((now.at - t0) / 1000).toFixed(2)}s backend ${pct(
         'backend',
-      )} kube-server ${pct('kube')} machine ${pct('machine')}\n`,
+      )} (event loop ${Math.round(busy * 100)}%) kube-server ${pct(
+        'kube',
+      )} machine ${pct('machine')}\n`,
     );
     last = now;
   }, 250);
