@@ -69,6 +69,9 @@ export function createEnvoyEngine(options: {
     string,
     { fingerprint: string; outcome: RenderOutcome }
   >();
+  /** A policy's place in the memo: the same for its render and for `applied`. */
+  const memoKey = (policy: KubeObject, observed: ObservedCluster) =>
+    `${observed.cluster}/${policy.kind}/${policy.metadata.namespace}/${policy.metadata.name}`;
   const fingerprintOf = (policy: KubeObject, observed: ObservedCluster) => {
     const namespace = policy.metadata.namespace ?? '';
     const spec = policy.spec as any;
@@ -234,7 +237,7 @@ export function createEnvoyEngine(options: {
 
     async render(policy, observed, renderOptions): Promise<RenderOutcome> {
       if (renderOptions?.hypothetical) return renderNow(policy, observed);
-      const key = `${observed.cluster}/${policy.kind}/${policy.metadata.namespace}/${policy.metadata.name}`;
+      const key = memoKey(policy, observed);
       const fingerprint = fingerprintOf(policy, observed);
       const hit = memo.get(key);
       if (
@@ -250,7 +253,7 @@ export function createEnvoyEngine(options: {
     },
 
     applied(policy, observed) {
-      const key = `${observed.cluster}/${policy.kind}/${policy.metadata.namespace}/${policy.metadata.name}`;
+      const key = memoKey(policy, observed);
       const hit = memo.get(key);
       if (hit) hit.fingerprint = fingerprintOf(policy, observed);
     },
