@@ -13,8 +13,9 @@
  * throwaway PostgreSQL when Debian's server is installed (BENCH_DATABASE=sqlite forces SQLite).
  * BENCH_AGENT_MAX_AGE_MS sets aiGateway.agentDirectoryMaxAge (default: the plugin's);
  * BENCH_SAMPLES_FILE writes the latency samples, in the order taken, as JSON. BENCH_TIMELINE=1
- * writes to stderr, every 250 ms of the cold pass, the CPU used by the backend (and how busy its
- * event loop was), kube-server and the whole machine (to tell which one bounds it). The latency
+ * writes to stderr, every 250 ms from the request for the cold pass (its first lines can be the
+ * scheduler's wait before the pass begins), the CPU used by the backend (and how busy its event
+ * loop was), kube-server and the whole machine (to tell which one bounds it). The latency
  * samples are taken by a client in a process of its own (`bench-latency-client.js`), as users'
  * clients are. Prints `key: value` lines.
  */
